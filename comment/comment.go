@@ -1,0 +1,222 @@
+// Package comment holds Parley's domain: sites, articles, comments and the
+// decisions moderators make about them, the Store interface that every
+// database adapter implements, and the Error type whose codes the HTTP layer
+// maps to statuses. It imports nothing from the rest of the project.
+package comment
+
+import (
+	"time"
+)
+
+// Status is where a comment stands in moderation.
+type Status string
+
+// The statuses a comment moves through. Every comment starts pending; only a
+// moderator's decision (or a rule acting for one) moves it on.
+const (
+	StatusPending  Status = "pending"
+	StatusApproved Status = "approved"
+	StatusRejected Status = "rejected"
+	StatusSpam     Status = "spam"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusPending, StatusApproved, StatusRejected, StatusSpam:
+		return true
+	}
+	return false
+}
+
+// Reason is why a moderator rejected a comment.
+type Reason string
+
+// The reasons a rejection may give.
+const (
+	ReasonAdHominem Reason = "ad_hominem"
+	ReasonSpam      Reason = "spam"
+	ReasonOffTopic  Reason = "off_topic"
+	ReasonOther     Reason = "other"
+)
+
+// Valid reports whether r is one of the known reasons.
+func (r Reason) Valid() bool {
+	switch r {
+	case ReasonAdHominem, ReasonSpam, ReasonOffTopic, ReasonOther:
+		return true
+	}
+	return false
+}
+
+// Site is one newsroom property whose articles carry Parley comments.
+type Site struct {
+	ID      string
+	Origins []string // scheme://host[:port] values allowed to embed and post
+	// FlagThreshold is the ad hominem score at or above which a comment is
+	// flagged; zero means the classifier's own default.
+	FlagThreshold float64
+	// AutoRejectThreshold, when above zero, rejects comments scoring at or
+	// above it without waiting for a moderator.
+	AutoRejectThreshold float64
+	CreatedAt           time.Time
+}
+
+// Article is one page under which comments are posted. It is created by its
+// first comment.
+type Article struct {
+	ID        int64
+	SiteID    string
+	URL       string
+	Title     string
+	Closed    bool
+	CreatedAt time.Time
+	// ApprovedCount is the number of approved comments, kept by the store.
+	ApprovedCount int
+}
+
+// Span is a byte range of a comment body that drove its ad hominem score.
+type Span struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// Comment is one reader's comment with everything the server knows about it.
+// The email is never held in plain text here: only its ciphertext and keyed
+// hash.
+type Comment struct {
+	ID            int64
+	SiteID        string
+	ArticleID     int64
+	ArticleURL    string // filled on reads
+	ArticleTitle  string // filled on reads; on create, the title for a new article
+	ParentID      int64  // zero for a top-level comment
+	RootID        int64  // zero for a top-level comment; else the top-level ancestor
+	AuthorName    string
+	AuthorWebsite string
+	EmailCipher   []byte
+	EmailHMAC     []byte
+	IPHash        []byte
+	Body          string // as the author wrote it (Markdown)
+	HTML          string // rendered and sanitized
+	Status        Status
+	EditTokenHash []byte
+	Score         float64 // ad hominem score in [0, 1]; -1 when not scored
+	Flagged       bool
+	Spans         []Span
+	Reason        Reason // set when rejected or marked spam
+	Note          string
+	CreatedAt     time.Time
+	DecidedAt     time.Time // zero while undecided
+	DecidedBy     string
+}
+
+// Role is what a moderator account may do.
+type Role string
+
+// The roles.
+const (
+	RoleAdmin     Role = "admin"
+	RoleModerator Role = "moderator"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleModerator }
+
+// Moderator is an account that may decide comments.
+type Moderator struct {
+	ID           int64
+	Name         string
+	Role         Role
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// Action is what a decision did to a comment.
+type Action string
+
+// The actions recorded in the audit log.
+const (
+	ActionApprove Action = "approve"
+	ActionReject  Action = "reject"
+)
+
+// Decision is a moderator's verdict on one comment.
+type Decision struct {
+	CommentID int64
+	Action    Action
+	Reason    Reason // required for reject
+	Note      string
+	Moderator string
+	At        time.Time
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	ID        int64
+	At        time.Time
+	Moderator string
+	Action    Action
+	CommentID int64
+	SiteID    string
+	Reason    Reason
+	Note      string
+}
+
+// AuditFilter narrows an audit log read. Zero fields match everything.
+type AuditFilter struct {
+	SiteID    string
+	Moderator string
+	CommentID int64
+	BeforeID  int64 // entries with ID below this (newest first paging)
+	Limit     int
+}
+
+// Sort is the order of top-level comments in a thread.
+type Sort string
+
+// The thread orders.
+const (
+	SortOldest Sort = "oldest"
+	SortNewest Sort = "newest"
+)
+
+// Cursor marks where a page of a thread or queue ended.
+type Cursor struct {
+	Flagged   bool // queues only: flagged items come first
+	CreatedAt time.Time
+	ID        int64
+}
+
+// IsZero reports whether c is the start of the list.
+func (c Cursor) IsZero() bool { return c.ID == 0 }
+
+// ThreadQuery asks for one page of an article's approved comments.
+type ThreadQuery struct {
+	SiteID string
+	URL    string
+	Sort   Sort
+	After  Cursor
+	Limit  int // top-level comments per page
+}
+
+// Thread is one page of an article's approved comments, flat and ordered:
+// top-level comments in the query's order, each reply after its parent's
+// page peers sorted oldest first. The HTTP layer builds the tree.
+type Thread struct {
+	Article Article
+	Roots   []Comment
+	Replies []Comment // replies of Roots, oldest first
+	Next    Cursor    // zero when this is the last page
+	Exists  bool      // the article exists
+}
+
+// QueueQuery asks for one page of a moderation queue.
+type QueueQuery struct {
+	SiteID string // empty means every site
+	Status Status
+	After  Cursor // for pending: flagged first, then oldest; ID of the last item
+	Limit  int
+}

@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+)
+
+// CreateModerator adds a moderator account.
+func (s *Store) CreateModerator(ctx context.Context, m comment.Moderator) (comment.Moderator, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO moderators (name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?)`,
+		m.Name, string(m.Role), m.PasswordHash, boolInt(m.Disabled), micro(m.CreatedAt))
+	if err != nil {
+		return m, storeErr(err, "Moderator")
+	}
+	m.ID, _ = res.LastInsertId()
+	return m, nil
+}
+
+// SetModeratorPassword replaces a moderator's password hash.
+func (s *Store) SetModeratorPassword(ctx context.Context, name, hash string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE moderators SET password_hash = ? WHERE name = ?`, hash, name)
+	if err != nil {
+		return storeErr(err, "Moderator")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Moderator %q not found.", name)
+	}
+	return nil
+}
+
+const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.created_at`
+
+func scanModerator(row interface{ Scan(...any) error }, extra ...any) (comment.Moderator, error) {
+	var m comment.Moderator
+	var role string
+	var disabled int
+	var created int64
+	err := row.Scan(append([]any{&m.ID, &m.Name, &role, &m.PasswordHash, &disabled, &created}, extra...)...)
+	m.Role, m.Disabled, m.CreatedAt = comment.Role(role), disabled != 0, fromMicro(created)
+	return m, err
+}
+
+// ModeratorByName returns a moderator account.
+func (s *Store) ModeratorByName(ctx context.Context, name string) (comment.Moderator, error) {
+	m, err := scanModerator(s.r.QueryRowContext(ctx, `SELECT `+moderatorCols+` FROM moderators m WHERE m.name = ?`, name))
+	return m, storeErr(err, "Moderator")
+}
+
+// CreateToken stores a bearer token's hash.
+func (s *Store) CreateToken(ctx context.Context, moderatorID int64, tokenHash []byte, createdAt time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (token_hash, moderator_id, created_at) VALUES (?, ?, ?)`,
+		tokenHash, moderatorID, micro(createdAt))
+	return storeErr(err, "Token")
+}
+
+var errUnauthorized = &comment.Error{Code: comment.CodeUnauthorized, Message: "A valid bearer token or moderator session is required."}
+
+// ModeratorByToken returns the enabled moderator owning a token.
+func (s *Store) ModeratorByToken(ctx context.Context, tokenHash []byte) (comment.Moderator, error) {
+	m, err := scanModerator(s.r.QueryRowContext(ctx, `SELECT `+moderatorCols+` FROM tokens t JOIN moderators m ON m.id = t.moderator_id
+		WHERE t.token_hash = ? AND m.disabled = 0`, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, errUnauthorized
+	}
+	return m, storeErr(err, "Moderator")
+}
+
+// CreateSession stores a login session.
+func (s *Store) CreateSession(ctx context.Context, moderatorID int64, sessionHash []byte, csrf string, expires time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (session_hash, moderator_id, csrf, expires_at) VALUES (?, ?, ?, ?)`,
+		sessionHash, moderatorID, csrf, micro(expires))
+	return storeErr(err, "Session")
+}
+
+// SessionModerator returns the moderator of a live session and its CSRF token.
+func (s *Store) SessionModerator(ctx context.Context, sessionHash []byte, now time.Time) (comment.Moderator, string, error) {
+	var csrf string
+	m, err := scanModerator(s.r.QueryRowContext(ctx, `SELECT `+moderatorCols+`, s.csrf FROM sessions s JOIN moderators m ON m.id = s.moderator_id
+		WHERE s.session_hash = ? AND s.expires_at > ? AND m.disabled = 0`, sessionHash, micro(now)), &csrf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, "", errUnauthorized
+	}
+	return m, csrf, storeErr(err, "Session")
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, sessionHash []byte) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE session_hash = ?`, sessionHash)
+	return storeErr(err, "Session")
+}

@@ -1,0 +1,498 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+)
+
+// CreateSite adds a site.
+func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
+	origins, err := json.Marshal(nonNil(site.Origins))
+	if err != nil {
+		return storeErr(err, "Site")
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, created_at)
+		VALUES (?, ?, ?, ?, ?)`, site.ID, string(origins), site.FlagThreshold, site.AutoRejectThreshold, micro(site.CreatedAt))
+	return storeErr(err, "Site")
+}
+
+// UpdateSite replaces a site's settings.
+func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
+	origins, err := json.Marshal(nonNil(site.Origins))
+	if err != nil {
+		return storeErr(err, "Site")
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ? WHERE id = ?`,
+		string(origins), site.FlagThreshold, site.AutoRejectThreshold, site.ID)
+	if err != nil {
+		return storeErr(err, "Site")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Site %q not found.", site.ID)
+	}
+	return nil
+}
+
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, created_at`
+
+func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
+	var site comment.Site
+	var origins string
+	var created int64
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &created); err != nil {
+		return site, err
+	}
+	site.CreatedAt = fromMicro(created)
+	if err := json.Unmarshal([]byte(origins), &site.Origins); err != nil {
+		return site, err
+	}
+	return site, nil
+}
+
+// Site returns one site.
+func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
+	site, err := scanSite(s.r.QueryRowContext(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ?`, id))
+	return site, storeErr(err, "Site")
+}
+
+// Sites lists every site.
+func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+siteCols+` FROM sites ORDER BY id`)
+	if err != nil {
+		return nil, storeErr(err, "Site")
+	}
+	defer rows.Close()
+	var sites []comment.Site
+	for rows.Next() {
+		site, err := scanSite(rows)
+		if err != nil {
+			return nil, storeErr(err, "Site")
+		}
+		sites = append(sites, site)
+	}
+	return sites, storeErr(rows.Err(), "Site")
+}
+
+const articleCols = `id, site_id, url, title, closed, approved_count, created_at`
+
+func scanArticle(row interface{ Scan(...any) error }) (comment.Article, error) {
+	var a comment.Article
+	var closed int
+	var created int64
+	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &closed, &a.ApprovedCount, &created)
+	a.Closed = closed != 0
+	a.CreatedAt = fromMicro(created)
+	return a, err
+}
+
+// Article returns the article at url on a site.
+func (s *Store) Article(ctx context.Context, siteID, url string) (comment.Article, error) {
+	a, err := scanArticle(s.r.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = ? AND url = ?`, siteID, url))
+	return a, storeErr(err, "Article")
+}
+
+// SetArticleClosed opens or closes an article.
+func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE articles SET closed = ? WHERE site_id = ? AND url = ?`, boolInt(closed), siteID, url)
+	if err != nil {
+		return storeErr(err, "Article")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Article not found.")
+	}
+	return nil
+}
+
+// CreateComment stores a new comment and, for the first comment of an
+// article, the article itself, in one transaction committed with
+// synchronous=FULL: when it returns nil the comment is on disk.
+func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return storeErr(err, "Comment")
+	}
+	defer tx.Rollback()
+
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, c.SiteID).Scan(&exists); err != nil {
+		return storeErr(err, "Site")
+	}
+	if exists == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Site %q not found.", c.SiteID)
+	}
+	a, err := scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = ? AND url = ?`, c.SiteID, c.ArticleURL))
+	switch {
+	case err == sql.ErrNoRows:
+		res, err := tx.ExecContext(ctx, `INSERT INTO articles (site_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
+			c.SiteID, c.ArticleURL, c.ArticleTitle, micro(c.CreatedAt))
+		if err != nil {
+			return storeErr(err, "Article")
+		}
+		a.ID, _ = res.LastInsertId()
+	case err != nil:
+		return storeErr(err, "Article")
+	case a.Closed:
+		return comment.Errorf(comment.CodeForbidden, "This article is closed to new comments.")
+	default:
+		c.ArticleTitle = a.Title
+	}
+	c.ArticleID = a.ID
+	c.RootID = 0
+	if c.ParentID != 0 {
+		var parentArticle, parentRoot sql.NullInt64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT article_id, root_id, status FROM comments WHERE id = ?`, c.ParentID).
+			Scan(&parentArticle, &parentRoot, &status)
+		if err == sql.ErrNoRows || (err == nil && (parentArticle.Int64 != a.ID || status != string(comment.StatusApproved))) {
+			return comment.Invalid(comment.FieldError{Field: "parent_id", Message: "must be an approved comment of the same article"})
+		}
+		if err != nil {
+			return storeErr(err, "Comment")
+		}
+		c.RootID = c.ParentID
+		if parentRoot.Valid {
+			c.RootID = parentRoot.Int64
+		}
+	}
+	spans, err := json.Marshal(nonNil(c.Spans))
+	if err != nil {
+		return storeErr(err, "Comment")
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
+		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
+		c.EmailCipher, c.EmailHMAC, nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), c.EditTokenHash,
+		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy)
+	if err != nil {
+		return storeErr(err, "Comment")
+	}
+	c.ID, _ = res.LastInsertId()
+	if c.Status == comment.StatusApproved {
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`, a.ID); err != nil {
+			return storeErr(err, "Article")
+		}
+	}
+	return storeErr(tx.Commit(), "Comment")
+}
+
+const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
+	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by`
+
+func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
+	var c comment.Comment
+	var parent, root, decided sql.NullInt64
+	var status, spans, reason string
+	var flagged int
+	var created int64
+	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
+		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
+		&reason, &c.Note, &created, &decided, &c.DecidedBy)
+	if err != nil {
+		return c, err
+	}
+	c.ParentID, c.RootID = parent.Int64, root.Int64
+	c.Status, c.Reason, c.Flagged = comment.Status(status), comment.Reason(reason), flagged != 0
+	c.CreatedAt = fromMicro(created)
+	if decided.Valid {
+		c.DecidedAt = fromMicro(decided.Int64)
+	}
+	if spans != "" && spans != "[]" {
+		if err := json.Unmarshal([]byte(spans), &c.Spans); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// Comment returns one comment.
+func (s *Store) Comment(ctx context.Context, id int64) (comment.Comment, error) {
+	c, err := scanComment(s.r.QueryRowContext(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = ?`, id))
+	return c, storeErr(err, "Comment")
+}
+
+func threadRootsSQL(sort comment.Sort, after bool) string {
+	op, dir := ">", "ASC"
+	if sort == comment.SortNewest {
+		op, dir = "<", "DESC"
+	}
+	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
+		WHERE c.article_id = ? AND c.status = 'approved' AND c.root_id IS NULL`
+	if after {
+		q += ` AND (c.created_at, c.id) ` + op + ` (?, ?)`
+	}
+	return q + ` ORDER BY c.created_at ` + dir + `, c.id ` + dir + ` LIMIT ?`
+}
+
+func threadRepliesSQL(roots int) string {
+	return `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
+		WHERE c.article_id = ? AND c.status = 'approved' AND c.root_id IN (?` + strings.Repeat(", ?", roots-1) + `)
+		ORDER BY c.created_at, c.id`
+}
+
+// Thread returns a page of an article's approved comments.
+func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thread, error) {
+	var t comment.Thread
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Sort == "" {
+		q.Sort = comment.SortOldest
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return t, storeErr(err, "Thread")
+	}
+	defer tx.Rollback()
+	t.Article, err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = ? AND url = ?`, q.SiteID, q.URL))
+	if err == sql.ErrNoRows {
+		return comment.Thread{Article: comment.Article{SiteID: q.SiteID, URL: q.URL}}, nil
+	}
+	if err != nil {
+		return t, storeErr(err, "Article")
+	}
+	t.Exists = true
+	args := []any{t.Article.ID}
+	if !q.After.IsZero() {
+		args = append(args, micro(q.After.CreatedAt), q.After.ID)
+	}
+	args = append(args, q.Limit+1)
+	t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	if err != nil {
+		return t, err
+	}
+	if len(t.Roots) > q.Limit {
+		t.Roots = t.Roots[:q.Limit]
+		last := t.Roots[len(t.Roots)-1]
+		t.Next = comment.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	if len(t.Roots) == 0 {
+		return t, nil
+	}
+	args = []any{t.Article.ID}
+	for _, r := range t.Roots {
+		args = append(args, r.ID)
+	}
+	t.Replies, err = queryComments(ctx, tx, threadRepliesSQL(len(t.Roots)), args...)
+	return t, err
+}
+
+func queryComments(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]comment.Comment, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	defer rows.Close()
+	var out []comment.Comment
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, storeErr(err, "Comment")
+		}
+		out = append(out, c)
+	}
+	return out, storeErr(rows.Err(), "Comment")
+}
+
+func queueSQL(bySite, after bool) string {
+	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
+	if bySite {
+		q += `c.site_id = ? AND `
+	}
+	q += `c.status = ?`
+	if after {
+		q += ` AND (c.flagged < ? OR (c.flagged = ? AND (c.created_at, c.id) > (?, ?)))`
+	}
+	return q + ` ORDER BY c.flagged DESC, c.created_at, c.id LIMIT ?`
+}
+
+// Queue returns a page of comments in one status, flagged first, then oldest.
+func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comment, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	var args []any
+	if q.SiteID != "" {
+		args = append(args, q.SiteID)
+	}
+	args = append(args, string(q.Status))
+	if !q.After.IsZero() {
+		f := boolInt(q.After.Flagged)
+		args = append(args, f, f, micro(q.After.CreatedAt), q.After.ID)
+	}
+	args = append(args, q.Limit)
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, storeErr(err, "Queue")
+	}
+	defer tx.Rollback()
+	return queryComments(ctx, tx, queueSQL(q.SiteID != "", !q.After.IsZero()), args...)
+}
+
+// CountByStatus counts comments per status.
+func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.Status]int, error) {
+	q := `SELECT status, count(*) FROM comments GROUP BY status`
+	var args []any
+	if siteID != "" {
+		q = `SELECT status, count(*) FROM comments WHERE site_id = ? GROUP BY status`
+		args = append(args, siteID)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, storeErr(err, "Count")
+	}
+	defer rows.Close()
+	counts := map[comment.Status]int{comment.StatusPending: 0, comment.StatusApproved: 0, comment.StatusRejected: 0, comment.StatusSpam: 0}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, storeErr(err, "Count")
+		}
+		counts[comment.Status(st)] = n
+	}
+	return counts, storeErr(rows.Err(), "Count")
+}
+
+// Decide applies a decision and records it in the audit log atomically.
+func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
+	var status comment.Status
+	switch d.Action {
+	case comment.ActionApprove:
+		status = comment.StatusApproved
+		d.Reason = ""
+	case comment.ActionReject:
+		status = comment.StatusRejected
+		if d.Reason == comment.ReasonSpam {
+			status = comment.StatusSpam
+		}
+	default:
+		return comment.Comment{}, comment.Errorf(comment.CodeInvalid, "Unknown action %q.", d.Action)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return comment.Comment{}, storeErr(err, "Comment")
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE comments SET status = ?, reason = ?, note = ?, decided_at = ?, decided_by = ?
+		WHERE id = ? AND status IN ('pending', 'spam')`,
+		string(status), string(d.Reason), d.Note, micro(d.At), d.Moderator, d.CommentID)
+	if err != nil {
+		return comment.Comment{}, storeErr(err, "Comment")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM comments WHERE id = ?`, d.CommentID).Scan(&cur)
+		if err != nil {
+			return comment.Comment{}, storeErr(err, "Comment")
+		}
+		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur)
+	}
+	var siteID string
+	var articleID int64
+	if err := tx.QueryRowContext(ctx, `SELECT site_id, article_id FROM comments WHERE id = ?`, d.CommentID).Scan(&siteID, &articleID); err != nil {
+		return comment.Comment{}, storeErr(err, "Comment")
+	}
+	if status == comment.StatusApproved {
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`, articleID); err != nil {
+			return comment.Comment{}, storeErr(err, "Article")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		micro(d.At), d.Moderator, string(d.Action), d.CommentID, siteID, string(d.Reason), d.Note); err != nil {
+		return comment.Comment{}, storeErr(err, "Audit")
+	}
+	c, err := scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = ?`, d.CommentID))
+	if err != nil {
+		return c, storeErr(err, "Comment")
+	}
+	return c, storeErr(tx.Commit(), "Comment")
+}
+
+// Audit reads the audit log, newest first.
+func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := `SELECT id, at, moderator, action, comment_id, site_id, reason, note FROM audit_log WHERE 1 = 1`
+	var args []any
+	if f.SiteID != "" {
+		q += ` AND site_id = ?`
+		args = append(args, f.SiteID)
+	}
+	if f.Moderator != "" {
+		q += ` AND moderator = ?`
+		args = append(args, f.Moderator)
+	}
+	if f.CommentID != 0 {
+		q += ` AND comment_id = ?`
+		args = append(args, f.CommentID)
+	}
+	if f.BeforeID != 0 {
+		q += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, storeErr(err, "Audit")
+	}
+	defer rows.Close()
+	var out []comment.AuditEntry
+	for rows.Next() {
+		var e comment.AuditEntry
+		var at int64
+		var action, reason string
+		if err := rows.Scan(&e.ID, &at, &e.Moderator, &action, &e.CommentID, &e.SiteID, &reason, &e.Note); err != nil {
+			return nil, storeErr(err, "Audit")
+		}
+		e.At, e.Action, e.Reason = fromMicro(at), comment.Action(action), comment.Reason(reason)
+		out = append(out, e)
+	}
+	return out, storeErr(rows.Err(), "Audit")
+}
+
+// ForgetIPs drops IP hashes older than before.
+func (s *Store) ForgetIPs(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE comments SET ip_hash = NULL WHERE ip_hash IS NOT NULL AND created_at < ?`, micro(before))
+	if err != nil {
+		return 0, storeErr(err, "Comment")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return micro(t)
+}

@@ -1,0 +1,236 @@
+// Package sqlite implements comment.Store on an embedded SQLite file through
+// modernc.org/sqlite (pure Go, no cgo). Writes go through one connection, so
+// SQLite's single writer never waits on itself; reads use a pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is comment.Store over SQLite.
+type Store struct {
+	w *sql.DB // one connection: every write
+	r *sql.DB // a pool: every read
+}
+
+var _ comment.Store = (*Store)(nil)
+
+// Open opens (creating when absent) the SQLite file at path, checks that WAL
+// and foreign keys really are on, and applies pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	s := &Store{w: w, r: r}
+	if err := s.check(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// check verifies the pragmas took: a file on a filesystem without shared
+// memory would silently stay in rollback-journal mode.
+func (s *Store) check(ctx context.Context) error {
+	var mode string
+	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("sqlite: journal_mode is %q, want wal", mode)
+	}
+	var fk int
+	if err := s.r.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if fk != 1 {
+		return errors.New("sqlite: foreign keys are off")
+	}
+	return nil
+}
+
+// JournalMode returns the journal mode in force, for tests and /readyz.
+func (s *Store) JournalMode(ctx context.Context) (string, error) {
+	var mode string
+	err := s.r.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+	return mode, err
+}
+
+// Migrate applies the embedded migrations not yet recorded, each in its own
+// transaction, and returns the versions it applied.
+func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("sqlite: migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var applied []int
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("sqlite: migration %s: name must start with a number and '_'", base)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		if n > 0 {
+			tx.Rollback()
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("sqlite: migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			version, base, time.Now().UnixMicro()); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		applied = append(applied, version)
+	}
+	return applied, nil
+}
+
+// Close closes both pools, checkpointing the WAL.
+func (s *Store) Close() error {
+	return errors.Join(s.w.Close(), s.r.Close())
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return &comment.Error{Code: comment.CodeUnavailable, Message: "The database does not answer.", Err: err}
+	}
+	return nil
+}
+
+// ExplainQueryPlan returns SQLite's plan for one of the store's named reads,
+// so that tests can check the indexes serve them. name is "thread_roots",
+// "thread_replies", "queue" or "site_queue".
+func (s *Store) ExplainQueryPlan(ctx context.Context, name string) (string, error) {
+	var query string
+	var args []any
+	switch name {
+	case "thread_roots":
+		query, args = threadRootsSQL(comment.SortOldest, true), []any{int64(1), int64(0), int64(0), 10}
+	case "thread_replies":
+		query, args = threadRepliesSQL(3), []any{int64(1), int64(1), int64(2), int64(3)}
+	case "queue":
+		query, args = queueSQL(false, true), []any{"pending", 0, 0, 0, int64(0), int64(0), 10}
+	case "site_queue":
+		query, args = queueSQL(true, true), []any{"demo", "pending", 0, 0, 0, int64(0), int64(0), 10}
+	default:
+		return "", fmt.Errorf("unknown query %q", name)
+	}
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		b.WriteString(detail)
+		b.WriteByte('\n')
+	}
+	return b.String(), rows.Err()
+}
+
+// storeErr turns a driver error into a domain error.
+func storeErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ce *comment.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &comment.Error{Code: comment.CodeNotFound, Message: what + " not found.", Err: err}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &comment.Error{Code: comment.CodeUnavailable, Message: "The request was cancelled or timed out.", Err: err}
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		return &comment.Error{Code: comment.CodeConflict, Message: what + " already exists.", Err: err}
+	case strings.Contains(msg, "SQLITE_BUSY"), strings.Contains(msg, "database is locked"):
+		return &comment.Error{Code: comment.CodeUnavailable, Message: "The database is busy; try again.", Err: err}
+	}
+	return &comment.Error{Code: comment.CodeInternal, Message: "Internal error.", Err: err}
+}
+
+func micro(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromMicro(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
