@@ -31,8 +31,8 @@ type Store interface {
 	// CreateComment stores a new comment durably, creating its article from
 	// ArticleURL and ArticleTitle when it is the first. It sets c.ID,
 	// c.ArticleID and c.RootID. CodeInvalid (field parent_id) when the parent
-	// is not an approved comment of the same article; CodeForbidden when the
-	// article is closed; CodeNotFound when the site is unknown.
+	// is not an approved comment of the same article, or (field article_url)
+	// when the article is closed; CodeNotFound when the site is unknown.
 	CreateComment(ctx context.Context, c *Comment) error
 	// Comment returns one comment with its article's URL and title; CodeNotFound.
 	Comment(ctx context.Context, id int64) (Comment, error)

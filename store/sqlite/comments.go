@@ -137,7 +137,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 	case err != nil:
 		return storeErr(err, "Article")
 	case a.Closed:
-		return comment.Errorf(comment.CodeForbidden, "This article is closed to new comments.")
+		return comment.Invalid(comment.FieldError{Field: "article_url", Message: "is closed to new comments"})
 	default:
 		c.ArticleTitle = a.Title
 	}

@@ -199,7 +199,7 @@ func testArticleClosed(t *testing.T, s comment.Store) {
 	if err := s.SetArticleClosed(ctx, "demo", "https://news.example/a", true); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, s.CreateComment(ctx, newComment("demo", "https://news.example/a", 2)), comment.CodeForbidden)
+	wantCode(t, s.CreateComment(ctx, newComment("demo", "https://news.example/a", 2)), comment.CodeInvalid)
 	if err := s.SetArticleClosed(ctx, "demo", "https://news.example/a", false); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,182 @@
+// Package httpapi is Parley's HTTP interface: the public JSON API that the
+// widget and newsrooms call, and the moderators' API. Every route is listed
+// in routes.go; every error leaves through writeError.
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/moderation"
+	"github.com/parleyhq/parley/secret"
+)
+
+// Config is what a Server needs; cmd/parley fills it from flags.
+type Config struct {
+	Store  comment.Store
+	Keys   *secret.Keyring
+	Policy moderation.Policy
+	Logger *slog.Logger
+	// Now is the clock; tests inject a fixed one.
+	Now func() time.Time
+	// BaseURL is where this server is reached, e.g. https://comments.example.
+	BaseURL string
+	// NoRateLimits switches every rate limit off, for load tests.
+	NoRateLimits bool
+	// SessionTTL is how long a moderator's login lasts; default 12 hours.
+	SessionTTL time.Duration
+	// Mounts adds handlers under extra patterns (the demo page, the widget,
+	// the dashboard), so that one mux serves everything.
+	Mounts map[string]http.Handler
+}
+
+// Server serves the API.
+type Server struct {
+	Config
+	render  *Renderer
+	threads *threadCache
+	submit  *limiter
+	login   *limiter
+	mux     *http.ServeMux
+}
+
+// New builds a Server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	s := &Server{
+		Config:  cfg,
+		render:  NewRenderer(),
+		threads: newThreadCache(4096),
+		// A reader may post a burst of 10 comments, then one every 6 seconds.
+		submit: newLimiter(10, 6*time.Second, cfg.NoRateLimits),
+		// Five login attempts, then one every 12 seconds, per account and per address.
+		login: newLimiter(5, 12*time.Second, cfg.NoRateLimits),
+		mux:   http.NewServeMux(),
+	}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
+	}
+	for pattern, h := range cfg.Mounts {
+		s.mux.Handle(pattern, h)
+	}
+	return s
+}
+
+// ServeHTTP serves one request through the recover and log middleware.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.Logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				s.writeError(rec, r, comment.Errorf(comment.CodeInternal, "Internal error."))
+			}
+		}
+		// The query is never logged: it may carry an edit token.
+		s.Logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("took", s.Now().Sub(start)))
+	}()
+	rec.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// handlerFunc is a handler that returns its error to one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// clientIP is the address the request came from. Behind a reverse proxy it
+// is the proxy's; the hash is used only for rate limits and retention.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ForgetIPs runs until ctx ends, dropping IP hashes older than retention once
+// an hour (and once at start).
+func (s *Server) ForgetIPs(ctx context.Context, retention time.Duration) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := s.Store.ForgetIPs(ctx, s.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			s.Logger.Warn("dropping old IP hashes failed", "err", err)
+		} else if n > 0 {
+			s.Logger.Info("dropped old IP hashes", "comments", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}

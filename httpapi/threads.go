@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+)
+
+// ThreadPageSize is how many top-level comments one thread page holds.
+const ThreadPageSize = 50
+
+// Author is a commenter as the public sees them: never an email or a hash.
+type Author struct {
+	Name    string `json:"name"`
+	Website string `json:"website"`
+}
+
+// ThreadComment is one approved comment in a thread, with its replies.
+type ThreadComment struct {
+	ID        int64            `json:"id"`
+	ParentID  *int64           `json:"parent_id"`
+	Author    Author           `json:"author"`
+	HTML      string           `json:"html"`
+	CreatedAt string           `json:"created_at"`
+	Replies   []*ThreadComment `json:"replies"`
+}
+
+// ThreadArticle describes the article of a thread.
+type ThreadArticle struct {
+	URL          string `json:"url"`
+	Title        string `json:"title"`
+	CommentCount int    `json:"comment_count"`
+	Closed       bool   `json:"closed"`
+}
+
+// ThreadResponse is the body of GET /api/v1/threads.
+type ThreadResponse struct {
+	Article  ThreadArticle    `json:"article"`
+	Comments []*ThreadComment `json:"comments"`
+	Next     *string          `json:"next"`
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// encodeCursor makes an opaque cursor string.
+func encodeCursor(c comment.Cursor) string {
+	f := "0"
+	if c.Flagged {
+		f = "1"
+	}
+	raw := strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10) + "." + f
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeCursor(field, s string) (comment.Cursor, error) {
+	bad := badRequest("The cursor is not one this server gave out.", comment.FieldError{Field: field, Message: "is not a valid cursor"})
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return comment.Cursor{}, bad
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 3 {
+		return comment.Cursor{}, bad
+	}
+	us, err1 := strconv.ParseInt(parts[0], 10, 64)
+	id, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 || (parts[2] != "0" && parts[2] != "1") {
+		return comment.Cursor{}, bad
+	}
+	return comment.Cursor{CreatedAt: time.UnixMicro(us).UTC(), ID: id, Flagged: parts[2] == "1"}, nil
+}
+
+func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	siteID, pageURL := q.Get("site"), q.Get("url")
+	var errs []comment.FieldError
+	if siteID == "" {
+		errs = append(errs, comment.FieldError{Field: "site", Message: "is required"})
+	}
+	if pageURL == "" {
+		errs = append(errs, comment.FieldError{Field: "url", Message: "is required"})
+	} else if len(pageURL) > MaxURLBytes {
+		errs = append(errs, comment.FieldError{Field: "url", Message: "is too long"})
+	}
+	sort := comment.Sort(q.Get("sort"))
+	if sort == "" {
+		sort = comment.SortOldest
+	}
+	if sort != comment.SortOldest && sort != comment.SortNewest {
+		errs = append(errs, comment.FieldError{Field: "sort", Message: "must be oldest or newest"})
+	}
+	var after comment.Cursor
+	if a := q.Get("after"); a != "" {
+		c, err := decodeCursor("after", a)
+		if err != nil {
+			errs = append(errs, comment.FieldError{Field: "after", Message: "is not a valid cursor"})
+		}
+		after = c
+	}
+	if len(errs) > 0 {
+		return badRequest("The query has invalid parameters.", errs...)
+	}
+	site, err := s.Store.Site(r.Context(), siteID)
+	if err != nil {
+		if comment.ErrorCode(err) == comment.CodeNotFound {
+			return &comment.Error{Code: comment.CodeNotFound, Message: "Unknown site.", Fields: []comment.FieldError{{Field: "site", Message: "is not a site this server knows"}}}
+		}
+		return err
+	}
+	if err := checkOrigin(w, r, site); err != nil {
+		return err
+	}
+
+	key := articleKey(siteID, pageURL)
+	variant := string(sort) + "|" + q.Get("after")
+	cached, ok := s.threads.get(key, variant)
+	if !ok {
+		th, err := s.Store.Thread(r.Context(), comment.ThreadQuery{SiteID: siteID, URL: pageURL, Sort: sort, After: after, Limit: ThreadPageSize})
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(buildThread(th)); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(buf.Bytes())
+		cached = cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		s.threads.put(key, variant, cached)
+	}
+	h := w.Header()
+	h.Set("ETag", cached.etag)
+	// Browsers and CDNs may keep a copy but must ask again each time; the
+	// ETag makes that a 304 with no body.
+	h.Set("Cache-Control", "public, no-cache")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, cached.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(cached.body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(cached.body)
+	return nil
+}
+
+// buildThread nests a page's replies under their parents.
+func buildThread(th comment.Thread) ThreadResponse {
+	out := ThreadResponse{
+		Article:  ThreadArticle{URL: th.Article.URL, Title: th.Article.Title, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
+		Comments: make([]*ThreadComment, 0, len(th.Roots)),
+	}
+	nodes := make(map[int64]*ThreadComment, len(th.Roots)+len(th.Replies))
+	node := func(c comment.Comment) *ThreadComment {
+		n := &ThreadComment{ID: c.ID, Author: Author{Name: c.AuthorName, Website: c.AuthorWebsite}, HTML: c.HTML,
+			CreatedAt: timestamp(c.CreatedAt), Replies: []*ThreadComment{}}
+		if c.ParentID != 0 {
+			n.ParentID = &c.ParentID
+		}
+		nodes[c.ID] = n
+		return n
+	}
+	for _, c := range th.Roots {
+		out.Comments = append(out.Comments, node(c))
+	}
+	for _, c := range th.Replies {
+		n := node(c)
+		parent := nodes[c.ParentID]
+		if parent == nil {
+			parent = nodes[c.RootID]
+		}
+		if parent != nil {
+			parent.Replies = append(parent.Replies, n)
+		}
+	}
+	if !th.Next.IsZero() {
+		next := encodeCursor(th.Next)
+		out.Next = &next
+	}
+	return out
+}
