@@ -1,0 +1,41 @@
+package classify
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// benchComments are 300-character comments, a mix of attacks and criticism.
+func benchComments() []string {
+	base := parseContrast(contrastSuite)
+	var out []string
+	for i := range base {
+		var b strings.Builder
+		for j := i; b.Len() < 300; j++ {
+			b.WriteString(base[j%len(base)].Text)
+			b.WriteByte(' ')
+		}
+		out = append(out, b.String()[:300])
+	}
+	return out
+}
+
+func BenchmarkScore(b *testing.B) {
+	m := Default()
+	cs := benchComments()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		m.Score(cs[i%len(cs)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "comments/s")
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(bytes.NewReader(embeddedModel)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(embeddedModel)), "model-bytes")
+}

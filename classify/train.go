@@ -1,0 +1,737 @@
+package classify
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Decision is one moderator decision from the server, for learning from
+// moderators: Attack is true when the comment was rejected as ad hominem,
+// false when it was approved.
+type Decision struct {
+	Text   string
+	Attack bool
+}
+
+// recipe is everything that determines a trained model besides the data.
+// Changing any field changes the shipped model's bytes.
+type recipe struct {
+	Name     string
+	Seed     uint64
+	Epochs   int
+	MainBits int
+	AuxBits  int
+	Alpha    float64
+	Beta     float64
+	L1       float64
+	L2       float64
+	KeepMain int // non-zero weights kept in the main head
+	KeepAux  int // and in each OLID head
+
+	WeightKaggle   float64
+	WeightOLID     float64
+	WeightCampaign float64
+	WeightPolicy   float64 // extra weight on policy-only attacks, the hard negatives
+	WeightLogic    float64
+	WeightSeed     float64
+	WeightDecision float64
+	OLIDGroup      bool // OLID targeted insults at groups count as attacks
+}
+
+var shippedRecipe = recipe{
+	Name:     "adhominem-v1",
+	Seed:     20260301,
+	Epochs:   6,
+	MainBits: 20,
+	AuxBits:  17,
+	Alpha:    0.2,
+	Beta:     1,
+	L1:       0.03,
+	L2:       1e-3,
+	KeepMain: 200000,
+	KeepAux:  30000,
+
+	WeightKaggle:   1,
+	WeightOLID:     0.5,
+	WeightCampaign: 2,
+	WeightPolicy:   2,
+	WeightLogic:    1,
+	WeightSeed:     3,
+	WeightDecision: 3,
+	OLIDGroup:      true,
+}
+
+//go:embed model/seeds.tsv
+var seedExamples string
+
+// corpus is the training data, loaded once and featurised once.
+type corpus struct {
+	main     []example
+	olid     []olidRow
+	feats    map[string]*docFeats // by text; filled by featurize
+	featList []*docFeats
+}
+
+// docFeats are the hashed features of one text, word group first.
+type docFeats struct {
+	h     []uint32
+	nWord int32
+	nw    float32
+	nc    float32
+}
+
+func parseSeeds(s string) []example {
+	var out []example
+	for i, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		label, text, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		out = append(out, example{Text: text, Y: label == "1", W: 1, Key: fmt.Sprintf("seed/%d", i)})
+	}
+	return out
+}
+
+// loadCorpus reads every training set. limit > 0 keeps only the first limit
+// rows of each source (for fast tests).
+func loadCorpus(dir string, rc recipe, decisions []Decision, limit int) (*corpus, error) {
+	c := &corpus{}
+	cap := func(ex []example) []example {
+		if limit > 0 && len(ex) > limit {
+			return ex[:limit]
+		}
+		return ex
+	}
+	add := func(ex []example, w float64) {
+		for _, e := range cap(ex) {
+			e.W *= w
+			c.main = append(c.main, e)
+		}
+	}
+	for _, f := range []struct {
+		name    string
+		doubled bool
+	}{{"train.csv", true}, {"test_with_solutions.csv", true}} {
+		ex, err := loadKaggle(dir, f.name, f.doubled)
+		if err != nil {
+			return nil, err
+		}
+		add(ex, rc.WeightKaggle)
+	}
+	olid, err := loadOLIDTrain(dir)
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && len(olid) > limit {
+		olid = olid[:limit]
+	}
+	c.olid = olid
+	var oex []example
+	for _, r := range olid {
+		y := r.B == "TIN" && (r.C == "IND" || (rc.OLIDGroup && r.C == "GRP"))
+		oex = append(oex, example{Text: r.Text, Y: y, W: 1, Key: "olid/" + r.ID})
+	}
+	add(oex, rc.WeightOLID)
+	tweets, err := loadCampaign(dir)
+	if err != nil {
+		return nil, err
+	}
+	var cex []example
+	for _, t := range tweets {
+		w := 1.0
+		if t.Policy && !t.Personal {
+			w = rc.WeightPolicy
+		}
+		cex = append(cex, example{Text: t.Text, Y: t.Personal, W: w, Key: "campaign/" + t.UID})
+	}
+	add(cex, rc.WeightCampaign)
+	logic, err := loadFallacies(dir)
+	if err != nil {
+		return nil, err
+	}
+	add(logic, rc.WeightLogic)
+	add(parseSeeds(seedExamples), rc.WeightSeed)
+	var dex []example
+	for i, d := range decisions {
+		dex = append(dex, example{Text: d.Text, Y: d.Attack, W: 1, Key: fmt.Sprintf("decision/%d", i)})
+	}
+	add(dex, rc.WeightDecision)
+	return c, nil
+}
+
+// featurize extracts the features of every distinct text, in parallel;
+// the result does not depend on scheduling.
+func (c *corpus) featurize(texts []string) {
+	if c.feats == nil {
+		c.feats = map[string]*docFeats{}
+	}
+	var todo []string
+	for _, t := range texts {
+		if _, ok := c.feats[t]; !ok {
+			c.feats[t] = nil
+			todo = append(todo, t)
+		}
+	}
+	out := make([]*docFeats, len(todo))
+	var wg sync.WaitGroup
+	const workers = 2
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var e extractor
+			for i := w; i < len(todo); i += workers {
+				out[i] = featuresOf(&e, todo[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, t := range todo {
+		c.feats[t] = out[i]
+	}
+}
+
+func featuresOf(e *extractor, text string) *docFeats {
+	e.extract(text)
+	d := &docFeats{h: make([]uint32, len(e.feats)), nWord: int32(e.nWord)}
+	for i, f := range e.feats {
+		d.h[i] = f.h
+	}
+	nw, nc := groupNorms(e)
+	d.nw, d.nc = float32(nw), float32(nc)
+	return d
+}
+
+// ftrl is FTRL-Proximal logistic regression (McMahan et al. 2013) over
+// hashed features: per-coordinate learning rates, L1 for sparsity. It runs
+// single-threaded over a seeded permutation, so it is deterministic.
+type ftrl struct {
+	alpha, beta, l1, l2 float64
+	mask                uint32
+	z, n                []float64
+	bz, bn              float64 // bias, no regularisation
+}
+
+func newFTRL(rc recipe, bits int) *ftrl {
+	return &ftrl{alpha: rc.Alpha, beta: rc.Beta, l1: rc.L1, l2: rc.L2, mask: 1<<bits - 1,
+		z: make([]float64, 1<<bits), n: make([]float64, 1<<bits)}
+}
+
+func (f *ftrl) w(i uint32) float64 {
+	z := f.z[i]
+	if math.Abs(z) <= f.l1 {
+		return 0
+	}
+	s := 1.0
+	if z < 0 {
+		s = -1
+	}
+	return -(z - s*f.l1) / ((f.beta+math.Sqrt(f.n[i]))/f.alpha + f.l2)
+}
+
+func (f *ftrl) bias() float64 {
+	return -f.bz / ((f.beta + math.Sqrt(f.bn)) / f.alpha)
+}
+
+func (f *ftrl) margin(d *docFeats) float64 {
+	var sw, sc float64
+	for k, h := range d.h {
+		w := f.w(h & f.mask)
+		if int32(k) < d.nWord {
+			sw += w
+		} else {
+			sc += w
+		}
+	}
+	return f.bias() + sw*float64(d.nw) + sc*float64(d.nc)
+}
+
+func (f *ftrl) update(d *docFeats, y bool, weight float64) {
+	p := sigmoid(f.margin(d))
+	t := 0.0
+	if y {
+		t = 1
+	}
+	g := (p - t) * weight
+	upd := func(z, n *float64, w, gi float64) {
+		sigma := (math.Sqrt(*n+gi*gi) - math.Sqrt(*n)) / f.alpha
+		*z += gi - sigma*w
+		*n += gi * gi
+	}
+	upd(&f.bz, &f.bn, f.bias(), g)
+	for k, h := range d.h {
+		i := h & f.mask
+		x := float64(d.nc)
+		if int32(k) < d.nWord {
+			x = float64(d.nw)
+		}
+		upd(&f.z[i], &f.n[i], f.w(i), g*x)
+	}
+}
+
+// rng is splitmix64: tiny, fixed, and the same on every platform.
+type rng struct{ s uint64 }
+
+func (r *rng) next() uint64 {
+	r.s += 0x9e3779b97f4a7c15
+	z := r.s
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+type trainSet struct {
+	docs []*docFeats
+	y    []bool
+	w    []float64
+}
+
+func (c *corpus) set(ex []example) trainSet {
+	var s trainSet
+	for _, e := range ex {
+		s.docs = append(s.docs, c.feats[e.Text])
+		s.y = append(s.y, e.Y)
+		s.w = append(s.w, e.W)
+	}
+	return s
+}
+
+// fit trains one head. progress is called after every epoch.
+func fit(ctx context.Context, rc recipe, bits int, s trainSet, seed uint64, progress func(epoch int)) (*ftrl, error) {
+	f := newFTRL(rc, bits)
+	order := make([]int, len(s.docs))
+	for i := range order {
+		order[i] = i
+	}
+	r := rng{seed}
+	for ep := 0; ep < rc.Epochs; ep++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i := len(order) - 1; i > 0; i-- {
+			j := int(r.next() % uint64(i+1))
+			order[i], order[j] = order[j], order[i]
+		}
+		for _, i := range order {
+			f.update(s.docs[i], s.y[i], s.w[i])
+		}
+		if progress != nil {
+			progress(ep + 1)
+		}
+	}
+	return f, nil
+}
+
+// quantize turns trained weights into a head of the model file format,
+// keeping only the keep largest weights (by magnitude) to bound the file.
+func quantize(name string, f *ftrl, bits int, threshold float64, keep int) *head {
+	maxW := 0.0
+	ws := make([]float64, len(f.z))
+	abs := make([]float64, len(f.z))
+	for i := range ws {
+		ws[i] = f.w(uint32(i))
+		abs[i] = math.Abs(ws[i])
+		maxW = math.Max(maxW, abs[i])
+	}
+	if keep > 0 && keep < len(abs) {
+		slices.Sort(abs)
+		cut := abs[len(abs)-keep]
+		for i, w := range ws {
+			if math.Abs(w) < cut {
+				ws[i] = 0
+			}
+		}
+	}
+	if maxW == 0 {
+		maxW = 1
+	}
+	hh := headHeader{Name: name, Bits: bits, Bias: round6(f.bias()), Scale: round6(maxW), Threshold: round6(threshold)}
+	h := newHead(hh)
+	for i, w := range ws {
+		q := math.Round(127 * math.Sqrt(math.Abs(w)/hh.Scale))
+		if q > 127 {
+			q = 127
+		}
+		if w < 0 {
+			q = -q
+		}
+		h.codes[i] = int8(q)
+	}
+	return h
+}
+
+// round6 keeps header floats short and stable in JSON.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// holdout reports whether an example is in the 10% calibration slice.
+func holdout(key string) bool { return crc32.ChecksumIEEE([]byte(key))%10 == 0 }
+
+// trainOptions control one training run.
+type trainOptions struct {
+	Recipe   recipe
+	Limit    int               // rows per source, 0 = all
+	Exclude  func(string) bool // keys left out (cross-validation folds)
+	MainOnly bool              // skip the OLID heads (cross-validation)
+	Log      io.Writer         // progress display; nil = quiet
+}
+
+// trainModel trains the main head (with a calibration pass on a held-out
+// slice) and the OLID heads.
+func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error) {
+	rc := opt.Recipe
+	logf := func(format string, a ...any) {
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, format, a...)
+		}
+	}
+	var all []example
+	for _, e := range c.main {
+		if opt.Exclude != nil && opt.Exclude(e.Key) {
+			continue
+		}
+		all = append(all, e)
+	}
+	texts := make([]string, 0, len(all)+len(c.olid))
+	for _, e := range all {
+		texts = append(texts, e.Text)
+	}
+	for _, r := range c.olid {
+		texts = append(texts, r.Text)
+	}
+	logf("features: %d texts\n", len(texts))
+	c.featurize(texts)
+
+	var fitPart, calPart []example
+	for _, e := range all {
+		if holdout(e.Key) {
+			calPart = append(calPart, e)
+		} else {
+			fitPart = append(fitPart, e)
+		}
+	}
+
+	type job struct {
+		name string
+		run  func() error
+	}
+	var (
+		mainHead       *head
+		plattA, plattB float64
+		threshold      float64
+		aux            []*head
+		mu             sync.Mutex
+		done           int
+	)
+	fits := 2
+	if !opt.MainOnly {
+		fits += 10
+	}
+	total := fits * rc.Epochs
+	// report draws one progress bar over every epoch of every head.
+	report := func(string, int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		const width = 30
+		bar := strings.Repeat("#", done*width/total) + strings.Repeat(".", width-done*width/total)
+		logf("\r  training [%s] %3d%% (%d heads x %d epochs)", bar, done*100/total, fits, rc.Epochs)
+	}
+	epochs := rc.Epochs
+	jobs := []job{{"adhominem", func() error {
+		cal, err := fit(ctx, rc, rc.MainBits, c.set(fitPart), rc.Seed, func(ep int) { report("calibration", ep, epochs) })
+		if err != nil {
+			return err
+		}
+		var margins []float64
+		var ys []bool
+		var ws []float64
+		for _, e := range calPart {
+			margins = append(margins, cal.margin(c.feats[e.Text]))
+			ys = append(ys, e.Y)
+			ws = append(ws, e.W)
+		}
+		plattA, plattB = fitPlatt(margins, ys, ws)
+		probs := make([]float64, len(margins))
+		for i, m := range margins {
+			probs[i] = sigmoid(plattA*m + plattB)
+		}
+		threshold = bestF1Threshold(probs, ys, ws)
+		f, err := fit(ctx, rc, rc.MainBits, c.set(all), rc.Seed+1, func(ep int) { report("adhominem", ep, epochs) })
+		if err != nil {
+			return err
+		}
+		mainHead = quantize(HeadAdHominem, f, rc.MainBits, threshold, rc.KeepMain)
+		return nil
+	}}}
+	if !opt.MainOnly {
+		jobs = append(jobs, job{"olid", func() error {
+			var err error
+			aux, err = trainOLIDHeads(ctx, c, rc, func(name string, ep int) { report(name, ep, epochs) })
+			return err
+		}})
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = j.run()
+		}()
+	}
+	wg.Wait()
+	logf("\n")
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	m := &Model{}
+	m.hdr = fileHeader{
+		Recipe:        rc.Name,
+		FlagThreshold: round6(threshold),
+		PlattA:        round6(plattA),
+		PlattB:        round6(plattB),
+	}
+	m.heads = append([]*head{mainHead}, aux...)
+	m.main = mainHead
+	for _, h := range m.heads {
+		m.hdr.Heads = append(m.hdr.Heads, h.headHeader)
+	}
+	// The version names the recipe and the weights, so two models with the
+	// same version are the same model.
+	m.hdr.Version = ""
+	enc := m.encode()
+	sum := crc32.ChecksumIEEE(enc[:len(enc)-4])
+	m.hdr.Version = fmt.Sprintf("%s+%08x", rc.Name, sum)
+	m.init()
+	return m, nil
+}
+
+// trainOLIDHeads trains the level A, B and C heads on the OLID training
+// file. Each binary decision threshold (and each level C class offset) is
+// tuned for macro-F1 on a held-out tenth, then the head is retrained on all
+// rows.
+func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(string, int)) ([]*head, error) {
+	type spec struct {
+		name string
+		keep func(olidRow) bool
+		y    func(olidRow) bool
+	}
+	specs := []spec{
+		{HeadOLIDA, func(olidRow) bool { return true }, func(r olidRow) bool { return r.A == "OFF" }},
+		{HeadOLIDB, func(r olidRow) bool { return r.A == "OFF" }, func(r olidRow) bool { return r.B == "TIN" }},
+		{HeadOLIDCInd, func(r olidRow) bool { return r.B == "TIN" }, func(r olidRow) bool { return r.C == "IND" }},
+		{HeadOLIDCGrp, func(r olidRow) bool { return r.B == "TIN" }, func(r olidRow) bool { return r.C == "GRP" }},
+		{HeadOLIDCOth, func(r olidRow) bool { return r.B == "TIN" }, func(r olidRow) bool { return r.C == "OTH" }},
+	}
+	var heads []*head
+	calProbs := map[string][]float64{}
+	var cRows []olidRow
+	for si, sp := range specs {
+		var fitS, allS trainSet
+		var cal []olidRow
+		for _, r := range c.olid {
+			if !sp.keep(r) {
+				continue
+			}
+			d := c.feats[r.Text]
+			allS.docs, allS.y, allS.w = append(allS.docs, d), append(allS.y, sp.y(r)), append(allS.w, 1)
+			if holdout("olid/" + r.ID) {
+				cal = append(cal, r)
+				continue
+			}
+			fitS.docs, fitS.y, fitS.w = append(fitS.docs, d), append(fitS.y, sp.y(r)), append(fitS.w, 1)
+		}
+		seed := rc.Seed + 100 + uint64(si)
+		f, err := fit(ctx, rc, rc.AuxBits, fitS, seed, func(ep int) { progress(sp.name+"(cal)", ep) })
+		if err != nil {
+			return nil, err
+		}
+		var probs []float64
+		var ys []bool
+		var ws []float64
+		for _, r := range cal {
+			probs = append(probs, sigmoid(f.margin(c.feats[r.Text])))
+			ys = append(ys, sp.y(r))
+			ws = append(ws, 1)
+		}
+		threshold := 0.0
+		switch sp.name {
+		case HeadOLIDA, HeadOLIDB:
+			threshold = bestMacroF1Threshold(probs, ys)
+		default:
+			calProbs[sp.name] = probs
+			cRows = cal
+		}
+		f, err = fit(ctx, rc, rc.AuxBits, allS, seed+1000, func(ep int) { progress(sp.name, ep) })
+		if err != nil {
+			return nil, err
+		}
+		heads = append(heads, quantize(sp.name, f, rc.AuxBits, threshold, rc.KeepAux))
+	}
+	// Level C: argmax of probability + per-class offset; tune the GRP and
+	// OTH offsets on the held-out rows by coordinate search for macro-F1.
+	gold := make([]string, len(cRows))
+	for i, r := range cRows {
+		gold[i] = r.C
+	}
+	offs := tuneOffsets([3][]float64{calProbs[HeadOLIDCInd], calProbs[HeadOLIDCGrp], calProbs[HeadOLIDCOth]}, gold)
+	for i, h := range heads[2:] {
+		h.Threshold = round6(offs[i])
+	}
+	return heads, nil
+}
+
+var olidCClasses = [3]string{"IND", "GRP", "OTH"}
+
+func argmaxC(p [3]float64, offs [3]float64) string {
+	best := 0
+	for k := 1; k < 3; k++ {
+		if p[k]+offs[k] > p[best]+offs[best] {
+			best = k
+		}
+	}
+	return olidCClasses[best]
+}
+
+func tuneOffsets(probs [3][]float64, gold []string) [3]float64 {
+	var offs [3]float64
+	score := func(o [3]float64) float64 {
+		pred := make([]string, len(gold))
+		for i := range gold {
+			pred[i] = argmaxC([3]float64{probs[0][i], probs[1][i], probs[2][i]}, o)
+		}
+		return macroF1(gold, pred, olidCClasses[:])
+	}
+	best := score(offs)
+	for round := 0; round < 3; round++ {
+		for k := 1; k < 3; k++ {
+			for step := -40; step <= 40; step++ {
+				o := offs
+				o[k] = float64(step) / 100
+				if s := score(o); s > best+1e-12 {
+					best, offs = s, o
+				}
+			}
+		}
+	}
+	return offs
+}
+
+// fitPlatt fits p = sigmoid(a*margin + b) by Newton's method.
+func fitPlatt(margins []float64, ys []bool, ws []float64) (a, b float64) {
+	a, b = 1, 0
+	for it := 0; it < 50; it++ {
+		var ga, gb, haa, hab, hbb float64
+		for i, m := range margins {
+			p := sigmoid(a*m + b)
+			t := 0.0
+			if ys[i] {
+				t = 1
+			}
+			g := (p - t) * ws[i]
+			h := p * (1 - p) * ws[i]
+			ga += g * m
+			gb += g
+			haa += h * m * m
+			hab += h * m
+			hbb += h
+		}
+		haa += 1e-6
+		hbb += 1e-6
+		det := haa*hbb - hab*hab
+		if det == 0 {
+			break
+		}
+		da := (hbb*ga - hab*gb) / det
+		db := (haa*gb - hab*ga) / det
+		a -= da
+		b -= db
+		if math.Abs(da)+math.Abs(db) < 1e-9 {
+			break
+		}
+	}
+	return a, b
+}
+
+// bestF1Threshold picks the score threshold (in steps of 0.01) with the
+// best weighted F1 on a labelled slice.
+func bestF1Threshold(probs []float64, ys []bool, ws []float64) float64 {
+	best, bestT := -1.0, 0.5
+	for t := 5; t <= 95; t++ {
+		th := float64(t) / 100
+		var tp, fp, fn float64
+		for i, p := range probs {
+			switch {
+			case p >= th && ys[i]:
+				tp += ws[i]
+			case p >= th:
+				fp += ws[i]
+			case ys[i]:
+				fn += ws[i]
+			}
+		}
+		if f := 2 * tp / (2*tp + fp + fn); f > best+1e-12 {
+			best, bestT = f, th
+		}
+	}
+	return bestT
+}
+
+func bestMacroF1Threshold(probs []float64, ys []bool) float64 {
+	best, bestT := -1.0, 0.5
+	gold := make([]string, len(ys))
+	for i, y := range ys {
+		gold[i] = "0"
+		if y {
+			gold[i] = "1"
+		}
+	}
+	pred := make([]string, len(ys))
+	for t := 2; t <= 98; t++ {
+		th := float64(t) / 100
+		for i, p := range probs {
+			pred[i] = "0"
+			if p >= th {
+				pred[i] = "1"
+			}
+		}
+		if f := macroF1(gold, pred, []string{"0", "1"}); f > best+1e-12 {
+			best, bestT = f, th
+		}
+	}
+	return bestT
+}
+
+// readDecisionsTSV reads "label<TAB>text" lines (1 = attack), the format of
+// `parley model train --decisions FILE`.
+func readDecisionsTSV(r io.Reader) ([]Decision, error) {
+	var out []Decision
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		label, text, ok := strings.Cut(line, "\t")
+		if !ok || (label != "0" && label != "1") {
+			return nil, fmt.Errorf("decisions line %d: want \"0|1<TAB>text\"", n)
+		}
+		out = append(out, Decision{Text: text, Attack: label == "1"})
+	}
+	return out, sc.Err()
+}
