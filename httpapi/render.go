@@ -63,6 +63,9 @@ func (linkRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 
 func renderLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Link)
+	if !safeLink(n.Destination) {
+		return ast.WalkContinue, nil // only the link's text
+	}
 	if entering {
 		w.WriteString(`<a href="`)
 		w.Write(util.EscapeHTML(util.URLEscape(n.Destination, true)))
@@ -84,7 +87,7 @@ func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering boo
 	}
 	url := n.URL(source)
 	label := n.Label(source)
-	if !bytes.HasPrefix(bytes.ToLower(url), []byte("http")) {
+	if !safeLink(url) {
 		url = append([]byte("https://"), url...)
 	}
 	w.WriteString(`<a href="`)
@@ -98,4 +101,10 @@ func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering boo
 func renderImage(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	// Children (the alt text) render as plain inline content.
 	return ast.WalkContinue, nil
+}
+
+// safeLink reports whether a link destination is an absolute http(s) URL.
+func safeLink(dest []byte) bool {
+	d := bytes.ToLower(bytes.TrimSpace(dest))
+	return bytes.HasPrefix(d, []byte("http://")) || bytes.HasPrefix(d, []byte("https://"))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +80,10 @@ func decodeCursor(field, s string) (comment.Cursor, error) {
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return badRequest("The query string is malformed: " + err.Error())
+	}
 	siteID, pageURL := q.Get("site"), q.Get("url")
 	var errs []comment.FieldError
 	if siteID == "" {

@@ -26,6 +26,7 @@ type serveConfig struct {
 	noRateLimits bool
 	ipRetention  time.Duration
 	drain        time.Duration
+	modelFile    string
 }
 
 func (c *serveConfig) register(fs interface {
@@ -38,6 +39,7 @@ func (c *serveConfig) register(fs interface {
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "switch every rate limit off (load tests and benchmarks only)")
 	fs.DurationVar(&c.ipRetention, "ip-retention", 30*24*time.Hour, "how long hashed IP addresses are kept")
 	fs.DurationVar(&c.drain, "drain", 20*time.Second, "how long SIGTERM waits for requests in flight")
+	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
 }
 
 func cmdServe(ctx context.Context, e env, args []string) error {
@@ -76,6 +78,8 @@ type app struct {
 	api     *httpapi.Server
 	baseURL string
 	mounts  map[string]http.Handler
+	// classifier scores every new comment for personal attacks.
+	classifier moderation.Classifier
 }
 
 func newLogger(e env, level string) (*slog.Logger, error) {
@@ -104,6 +108,10 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if err != nil {
 		return nil, err
 	}
+	cls, err := loadClassifier(cfg.modelFile)
+	if err != nil {
+		return nil, err
+	}
 	store, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return nil, err
@@ -112,7 +120,7 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	return &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: map[string]http.Handler{}}, nil
+	return &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: map[string]http.Handler{}, classifier: cls}, nil
 }
 
 func (a *app) close() { a.store.Close() }
@@ -122,7 +130,7 @@ func (a *app) close() { a.store.Close() }
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
-		Policy:       moderation.Policy{Classifier: loadClassifier()},
+		Policy:       moderation.Policy{Classifier: a.classifier},
 		NoRateLimits: a.cfg.noRateLimits, Mounts: a.mounts,
 	})
 	srv := &http.Server{
