@@ -135,13 +135,18 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet, e env) {
-	fs.StringVar(&d.db, "db", envOr(e, "PARLEY_DB", "parley.db"), "database: a SQLite file path (env PARLEY_DB)")
+	fs.StringVar(&d.db, "db", envOr(e, "PARLEY_DB", "parley.db"), "database: a SQLite file path or a postgres:// URL (env PARLEY_DB)")
 	fs.StringVar(&d.secretFile, "secret-file", e.getenv("PARLEY_SECRET_FILE"), "file holding the secret key, created (mode 0600) when absent; default parley.key beside the database (env PARLEY_SECRET_FILE)")
 }
 
 func (d *dataFlags) keyPath() string {
 	if d.secretFile != "" {
 		return d.secretFile
+	}
+	if strings.Contains(d.db, "://") {
+		// A database URL has no directory: the key sits in the working
+		// directory. Instances sharing a database must share this key.
+		return "parley.key"
 	}
 	return filepath.Join(filepath.Dir(d.db), "parley.key")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/httpapi"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
+	"github.com/parleyhq/parley/store/postgres"
 	"github.com/parleyhq/parley/store/sqlite"
 )
 
@@ -90,10 +91,11 @@ func newLogger(e env, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
-// openStore opens the database named by --db.
+// openStore opens the database named by --db: a postgres:// URL or a SQLite
+// file path.
 func openStore(ctx context.Context, db string) (comment.Store, error) {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported by this build yet; use a SQLite file path")
+	if postgres.IsURL(db) {
+		return postgres.Open(ctx, db)
 	}
 	return sqlite.Open(ctx, db)
 }

@@ -37,6 +37,9 @@ func Run(t *testing.T, open Open) {
 		{"DecideConcurrent", testDecideConcurrent},
 		{"Accounts", testAccounts},
 		{"ForgetIPs", testForgetIPs},
+		{"CursorPrecision", testCursorPrecision},
+		{"StatusesAndCounts", testStatusesAndCounts},
+		{"FirstCommentsConcurrent", testFirstCommentsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -501,5 +504,140 @@ func testForgetIPs(t *testing.T, s comment.Store) {
 	}
 	if c, _ := s.Comment(ctx, recent.ID); len(c.IPHash) == 0 {
 		t.Errorf("recent comment lost its IP hash")
+	}
+}
+
+// Cursors carry microsecond times; comments created within one microsecond
+// of each other (and at the same instant) still page exactly once each.
+func testCursorPrecision(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "demo")
+	url := "https://news.example/a"
+	var want []int64
+	for i := range 6 {
+		c := newComment("demo", url, 1)
+		// Two comments per instant; instants one microsecond apart, off any
+		// round second; the nanoseconds below a microsecond are not kept.
+		c.CreatedAt = t0.Add(1234567*time.Microsecond + time.Duration(i/2)*time.Microsecond + 999)
+		mustCreate(t, s, c)
+		approve(t, s, c.ID, t0.Add(time.Hour))
+		want = append(want, c.ID)
+		got, err := s.Comment(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.CreatedAt.Equal(c.CreatedAt.Truncate(time.Microsecond)) {
+			t.Fatalf("created_at = %v, want %v", got.CreatedAt, c.CreatedAt.Truncate(time.Microsecond))
+		}
+	}
+	var got []int64
+	q := comment.ThreadQuery{SiteID: "demo", URL: url, Limit: 1}
+	for range 10 {
+		th, err := s.Thread(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ids(th.Roots)...)
+		if th.Next.IsZero() {
+			break
+		}
+		q.After = th.Next
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pages one at a time (-want +got):\n%s", diff)
+	}
+}
+
+// Every status has its own queue, and the counts follow decisions on one
+// site and on all.
+func testStatusesAndCounts(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "demo")
+	mustSite(t, s, "other")
+	var cs []*comment.Comment
+	for i := 1; i <= 5; i++ {
+		cs = append(cs, mustCreate(t, s, newComment("demo", "https://news.example/a", i)))
+	}
+	mustCreate(t, s, newComment("other", "https://news.example/b", 6))
+	approve(t, s, cs[0].ID, t0.Add(time.Hour))
+	decide := func(id int64, reason comment.Reason) {
+		t.Helper()
+		if _, err := s.Decide(ctx, comment.Decision{CommentID: id, Action: comment.ActionReject, Reason: reason, Moderator: "mod", At: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decide(cs[1].ID, comment.ReasonOffTopic)
+	decide(cs[2].ID, comment.ReasonSpam)
+	wantQueue := map[comment.Status][]int64{
+		comment.StatusApproved: {cs[0].ID},
+		comment.StatusRejected: {cs[1].ID},
+		comment.StatusSpam:     {cs[2].ID},
+		comment.StatusPending:  {cs[3].ID, cs[4].ID},
+	}
+	for st, want := range wantQueue {
+		got, err := s.Queue(ctx, comment.QueueQuery{SiteID: "demo", Status: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, ids(got)); diff != "" {
+			t.Errorf("%s queue (-want +got):\n%s", st, diff)
+		}
+		for _, c := range got {
+			if c.Status != st {
+				t.Errorf("comment %d in %s queue has status %s", c.ID, st, c.Status)
+			}
+		}
+	}
+	counts, err := s.CountByStatus(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[comment.Status]int{comment.StatusPending: 2, comment.StatusApproved: 1, comment.StatusRejected: 1, comment.StatusSpam: 1}
+	if diff := cmp.Diff(want, counts); diff != "" {
+		t.Errorf("demo counts (-want +got):\n%s", diff)
+	}
+	all, err := s.CountByStatus(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[comment.StatusPending] = 3
+	if diff := cmp.Diff(want, all); diff != "" {
+		t.Errorf("all counts (-want +got):\n%s", diff)
+	}
+	got, err := s.Comment(ctx, cs[2].ID)
+	if err != nil || got.Reason != comment.ReasonSpam || got.DecidedBy != "mod" || !got.DecidedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("spam comment = %+v, %v", got, err)
+	}
+}
+
+// The first comments of a new article, arriving together, create the
+// article once and all land in it.
+func testFirstCommentsConcurrent(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "demo")
+	url := "https://news.example/race"
+	var wg sync.WaitGroup
+	cs := make([]*comment.Comment, 8)
+	errs := make([]error, len(cs))
+	for i := range cs {
+		cs[i] = newComment("demo", url, i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.CreateComment(ctx, cs[i])
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("comment %d: %v", i, err)
+		}
+		if cs[i].ArticleID != cs[0].ArticleID {
+			t.Errorf("comment %d in article %d, want %d", i, cs[i].ArticleID, cs[0].ArticleID)
+		}
+	}
+	q, err := s.Queue(ctx, comment.QueueQuery{SiteID: "demo", Status: comment.StatusPending})
+	if err != nil || len(q) != len(cs) {
+		t.Errorf("queue has %d comments, %v; want %d", len(q), err, len(cs))
 	}
 }

@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/parleyhq/parley/comment"
+)
+
+// CreateModerator adds a moderator account.
+func (s *Store) CreateModerator(ctx context.Context, m comment.Moderator) (comment.Moderator, error) {
+	err := s.pool.QueryRow(ctx, `INSERT INTO moderators (name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		m.Name, string(m.Role), m.PasswordHash, m.Disabled, ts(m.CreatedAt)).Scan(&m.ID)
+	return m, storeErr(err, "Moderator")
+}
+
+// SetModeratorPassword replaces a moderator's password hash.
+func (s *Store) SetModeratorPassword(ctx context.Context, name, hash string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE moderators SET password_hash = $1 WHERE name = $2`, hash, name)
+	if err != nil {
+		return storeErr(err, "Moderator")
+	}
+	if tag.RowsAffected() == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Moderator %q not found.", name)
+	}
+	return nil
+}
+
+const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.created_at`
+
+func scanModerator(row pgx.Row, extra ...any) (comment.Moderator, error) {
+	var m comment.Moderator
+	var role string
+	err := row.Scan(append([]any{&m.ID, &m.Name, &role, &m.PasswordHash, &m.Disabled, &m.CreatedAt}, extra...)...)
+	m.Role, m.CreatedAt = comment.Role(role), utc(m.CreatedAt)
+	return m, err
+}
+
+// ModeratorByName returns a moderator account.
+func (s *Store) ModeratorByName(ctx context.Context, name string) (comment.Moderator, error) {
+	m, err := scanModerator(s.pool.QueryRow(ctx, `SELECT `+moderatorCols+` FROM moderators m WHERE m.name = $1`, name))
+	return m, storeErr(err, "Moderator")
+}
+
+// CreateToken stores a bearer token's hash.
+func (s *Store) CreateToken(ctx context.Context, moderatorID int64, tokenHash []byte, createdAt time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (token_hash, moderator_id, created_at) VALUES ($1, $2, $3)`,
+		tokenHash, moderatorID, ts(createdAt))
+	return storeErr(err, "Token")
+}
+
+var errUnauthorized = &comment.Error{Code: comment.CodeUnauthorized, Message: "A valid bearer token or moderator session is required."}
+
+// ModeratorByToken returns the enabled moderator owning a token.
+func (s *Store) ModeratorByToken(ctx context.Context, tokenHash []byte) (comment.Moderator, error) {
+	m, err := scanModerator(s.pool.QueryRow(ctx, `SELECT `+moderatorCols+` FROM tokens t JOIN moderators m ON m.id = t.moderator_id
+		WHERE t.token_hash = $1 AND NOT m.disabled`, tokenHash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, errUnauthorized
+	}
+	return m, storeErr(err, "Moderator")
+}
+
+// CreateSession stores a login session.
+func (s *Store) CreateSession(ctx context.Context, moderatorID int64, sessionHash []byte, csrf string, expires time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (session_hash, moderator_id, csrf, expires_at) VALUES ($1, $2, $3, $4)`,
+		sessionHash, moderatorID, csrf, ts(expires))
+	return storeErr(err, "Session")
+}
+
+// SessionModerator returns the moderator of a live session and its CSRF token.
+func (s *Store) SessionModerator(ctx context.Context, sessionHash []byte, now time.Time) (comment.Moderator, string, error) {
+	var csrf string
+	m, err := scanModerator(s.pool.QueryRow(ctx, `SELECT `+moderatorCols+`, s.csrf FROM sessions s JOIN moderators m ON m.id = s.moderator_id
+		WHERE s.session_hash = $1 AND s.expires_at > $2 AND NOT m.disabled`, sessionHash, ts(now)), &csrf)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, "", errUnauthorized
+	}
+	return m, csrf, storeErr(err, "Session")
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, sessionHash []byte) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE session_hash = $1`, sessionHash)
+	return storeErr(err, "Session")
+}

@@ -1,0 +1,452 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/parleyhq/parley/comment"
+)
+
+// CreateSite adds a site.
+func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
+	origins, err := json.Marshal(nonNil(site.Origins))
+	if err != nil {
+		return storeErr(err, "Site")
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, site.ID, string(origins), site.FlagThreshold, site.AutoRejectThreshold, ts(site.CreatedAt))
+	return storeErr(err, "Site")
+}
+
+// UpdateSite replaces a site's settings.
+func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
+	origins, err := json.Marshal(nonNil(site.Origins))
+	if err != nil {
+		return storeErr(err, "Site")
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3 WHERE id = $4`,
+		string(origins), site.FlagThreshold, site.AutoRejectThreshold, site.ID)
+	if err != nil {
+		return storeErr(err, "Site")
+	}
+	if tag.RowsAffected() == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Site %q not found.", site.ID)
+	}
+	return nil
+}
+
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, created_at`
+
+func scanSite(row pgx.Row) (comment.Site, error) {
+	var site comment.Site
+	var origins []byte
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &site.CreatedAt); err != nil {
+		return site, err
+	}
+	site.CreatedAt = utc(site.CreatedAt)
+	return site, json.Unmarshal(origins, &site.Origins)
+}
+
+// Site returns one site.
+func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
+	site, err := scanSite(s.pool.QueryRow(ctx, `SELECT `+siteCols+` FROM sites WHERE id = $1`, id))
+	return site, storeErr(err, "Site")
+}
+
+// Sites lists every site.
+func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+siteCols+` FROM sites ORDER BY id`)
+	if err != nil {
+		return nil, storeErr(err, "Site")
+	}
+	defer rows.Close()
+	var sites []comment.Site
+	for rows.Next() {
+		site, err := scanSite(rows)
+		if err != nil {
+			return nil, storeErr(err, "Site")
+		}
+		sites = append(sites, site)
+	}
+	return sites, storeErr(rows.Err(), "Site")
+}
+
+const articleCols = `id, site_id, url, title, closed, approved_count, created_at`
+
+func scanArticle(row pgx.Row) (comment.Article, error) {
+	var a comment.Article
+	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &a.Closed, &a.ApprovedCount, &a.CreatedAt)
+	a.CreatedAt = utc(a.CreatedAt)
+	return a, err
+}
+
+// Article returns the article at url on a site.
+func (s *Store) Article(ctx context.Context, siteID, url string) (comment.Article, error) {
+	a, err := scanArticle(s.pool.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = $1 AND url = $2`, siteID, url))
+	return a, storeErr(err, "Article")
+}
+
+// SetArticleClosed opens or closes an article.
+func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE articles SET closed = $1 WHERE site_id = $2 AND url = $3`, closed, siteID, url)
+	if err != nil {
+		return storeErr(err, "Article")
+	}
+	if tag.RowsAffected() == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Article not found.")
+	}
+	return nil
+}
+
+// CreateComment stores a new comment and, for the first comment of an
+// article, the article itself, in one transaction: when it returns nil the
+// commit is durable (synchronous_commit as the server is configured; the
+// default, on, waits for the WAL flush).
+func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sites WHERE id = $1)`, c.SiteID).Scan(&exists); err != nil {
+			return storeErr(err, "Site")
+		}
+		if !exists {
+			return comment.Errorf(comment.CodeNotFound, "Site %q not found.", c.SiteID)
+		}
+		// Two first comments of one article may race: the loser's insert
+		// does nothing and its second read finds the winner's row.
+		articleSQL := `SELECT ` + articleCols + ` FROM articles WHERE site_id = $1 AND url = $2`
+		a, err := scanArticle(tx.QueryRow(ctx, articleSQL, c.SiteID, c.ArticleURL))
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := tx.Exec(ctx, `INSERT INTO articles (site_id, url, title, created_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (site_id, url) DO NOTHING`, c.SiteID, c.ArticleURL, c.ArticleTitle, ts(c.CreatedAt)); err != nil {
+				return storeErr(err, "Article")
+			}
+			a, err = scanArticle(tx.QueryRow(ctx, articleSQL, c.SiteID, c.ArticleURL))
+		}
+		switch {
+		case err != nil:
+			return storeErr(err, "Article")
+		case a.Closed:
+			return comment.Invalid(comment.FieldError{Field: "article_url", Message: "is closed to new comments"})
+		}
+		c.ArticleTitle = a.Title
+		c.ArticleID = a.ID
+		c.RootID = 0
+		if c.ParentID != 0 {
+			var parentArticle int64
+			var parentRoot *int64
+			var status string
+			err := tx.QueryRow(ctx, `SELECT article_id, root_id, status FROM comments WHERE id = $1`, c.ParentID).
+				Scan(&parentArticle, &parentRoot, &status)
+			if errors.Is(err, pgx.ErrNoRows) || (err == nil && (parentArticle != a.ID || status != string(comment.StatusApproved))) {
+				return comment.Invalid(comment.FieldError{Field: "parent_id", Message: "must be an approved comment of the same article"})
+			}
+			if err != nil {
+				return storeErr(err, "Comment")
+			}
+			c.RootID = c.ParentID
+			if parentRoot != nil {
+				c.RootID = *parentRoot
+			}
+		}
+		spans, err := json.Marshal(nonNil(c.Spans))
+		if err != nil {
+			return storeErr(err, "Comment")
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
+			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+			c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
+			nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
+			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy).Scan(&c.ID)
+		if err != nil {
+			return storeErr(err, "Comment")
+		}
+		if c.Status == comment.StatusApproved {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = $1`, a.ID); err != nil {
+				return storeErr(err, "Article")
+			}
+		}
+		return nil
+	})
+	return storeErr(err, "Comment")
+}
+
+const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
+	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by`
+
+func scanComment(row pgx.Row) (comment.Comment, error) {
+	var c comment.Comment
+	var parent, root *int64
+	var decided *time.Time
+	var status, reason string
+	var spans []byte
+	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
+		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &c.Flagged, &spans,
+		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy)
+	if err != nil {
+		return c, err
+	}
+	if parent != nil {
+		c.ParentID = *parent
+	}
+	if root != nil {
+		c.RootID = *root
+	}
+	c.Status, c.Reason = comment.Status(status), comment.Reason(reason)
+	c.CreatedAt = utc(c.CreatedAt)
+	if decided != nil {
+		c.DecidedAt = utc(*decided)
+	}
+	if len(spans) > 0 && string(spans) != "[]" {
+		if err := json.Unmarshal(spans, &c.Spans); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// Comment returns one comment.
+func (s *Store) Comment(ctx context.Context, id int64) (comment.Comment, error) {
+	c, err := scanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1`, id))
+	return c, storeErr(err, "Comment")
+}
+
+func threadRootsSQL(sort comment.Sort, after bool) string {
+	op, dir := ">", "ASC"
+	if sort == comment.SortNewest {
+		op, dir = "<", "DESC"
+	}
+	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
+		WHERE c.article_id = $1 AND c.status = 'approved' AND c.root_id IS NULL`
+	limit := "$2"
+	if after {
+		q += ` AND (c.created_at, c.id) ` + op + ` ($2, $3)`
+		limit = "$4"
+	}
+	return q + ` ORDER BY c.created_at ` + dir + `, c.id ` + dir + ` LIMIT ` + limit
+}
+
+const threadRepliesSQL = `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
+	WHERE c.article_id = $1 AND c.status = 'approved' AND c.root_id = ANY($2)
+	ORDER BY c.created_at, c.id`
+
+// Thread returns a page of an article's approved comments, read in one
+// repeatable-read snapshot so that roots and replies agree.
+func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thread, error) {
+	var t comment.Thread
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Sort == "" {
+		q.Sort = comment.SortOldest
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return t, storeErr(err, "Thread")
+	}
+	defer tx.Rollback(context.Background())
+	t.Article, err = scanArticle(tx.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = $1 AND url = $2`, q.SiteID, q.URL))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return comment.Thread{Article: comment.Article{SiteID: q.SiteID, URL: q.URL}}, nil
+	}
+	if err != nil {
+		return t, storeErr(err, "Article")
+	}
+	t.Exists = true
+	args := []any{t.Article.ID}
+	if !q.After.IsZero() {
+		args = append(args, ts(q.After.CreatedAt), q.After.ID)
+	}
+	args = append(args, q.Limit+1)
+	t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	if err != nil {
+		return t, err
+	}
+	if len(t.Roots) > q.Limit {
+		t.Roots = t.Roots[:q.Limit]
+		last := t.Roots[len(t.Roots)-1]
+		t.Next = comment.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	if len(t.Roots) == 0 {
+		return t, nil
+	}
+	roots := make([]int64, len(t.Roots))
+	for i, r := range t.Roots {
+		roots[i] = r.ID
+	}
+	t.Replies, err = queryComments(ctx, tx, threadRepliesSQL, t.Article.ID, roots)
+	return t, err
+}
+
+func queryComments(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, query string, args ...any) ([]comment.Comment, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	defer rows.Close()
+	var out []comment.Comment
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, storeErr(err, "Comment")
+		}
+		out = append(out, c)
+	}
+	return out, storeErr(rows.Err(), "Comment")
+}
+
+func queueSQL(bySite, after bool) string {
+	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
+	n := 1
+	arg := func() string { s := "$" + strconv.Itoa(n); n++; return s }
+	if bySite {
+		q += `c.site_id = ` + arg() + ` AND `
+	}
+	q += `c.status = ` + arg()
+	if after {
+		f := arg()
+		q += ` AND (c.flagged < ` + f + ` OR (c.flagged = ` + f + ` AND (c.created_at, c.id) > (` + arg() + `, ` + arg() + `)))`
+	}
+	return q + ` ORDER BY c.flagged DESC, c.created_at, c.id LIMIT ` + arg()
+}
+
+// Queue returns a page of comments in one status, flagged first, then oldest.
+func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comment, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	var args []any
+	if q.SiteID != "" {
+		args = append(args, q.SiteID)
+	}
+	args = append(args, string(q.Status))
+	if !q.After.IsZero() {
+		args = append(args, q.After.Flagged, ts(q.After.CreatedAt), q.After.ID)
+	}
+	args = append(args, q.Limit)
+	return queryComments(ctx, s.pool, queueSQL(q.SiteID != "", !q.After.IsZero()), args...)
+}
+
+// CountByStatus counts comments per status.
+func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.Status]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM comments WHERE $1 = '' OR site_id = $1 GROUP BY status`, siteID)
+	if err != nil {
+		return nil, storeErr(err, "Count")
+	}
+	defer rows.Close()
+	counts := map[comment.Status]int{comment.StatusPending: 0, comment.StatusApproved: 0, comment.StatusRejected: 0, comment.StatusSpam: 0}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, storeErr(err, "Count")
+		}
+		counts[comment.Status(st)] = n
+	}
+	return counts, storeErr(rows.Err(), "Count")
+}
+
+// Decide applies a decision and records it in the audit log atomically. The
+// conditional UPDATE takes the row lock: of two moderators deciding at once,
+// the second waits for the first to commit, then finds the comment decided
+// and gets CodeConflict.
+func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
+	var status comment.Status
+	switch d.Action {
+	case comment.ActionApprove:
+		status = comment.StatusApproved
+		d.Reason = ""
+	case comment.ActionReject:
+		status = comment.StatusRejected
+		if d.Reason == comment.ReasonSpam {
+			status = comment.StatusSpam
+		}
+	default:
+		return comment.Comment{}, comment.Errorf(comment.CodeInvalid, "Unknown action %q.", d.Action)
+	}
+	var c comment.Comment
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var siteID string
+		var articleID int64
+		err := tx.QueryRow(ctx, `UPDATE comments SET status = $1, reason = $2, note = $3, decided_at = $4, decided_by = $5
+			WHERE id = $6 AND status IN ('pending', 'spam') RETURNING site_id, article_id`,
+			string(status), string(d.Reason), d.Note, ts(d.At), d.Moderator, d.CommentID).Scan(&siteID, &articleID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var cur string
+			if err := tx.QueryRow(ctx, `SELECT status FROM comments WHERE id = $1`, d.CommentID).Scan(&cur); err != nil {
+				return storeErr(err, "Comment")
+			}
+			return comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur)
+		}
+		if err != nil {
+			return storeErr(err, "Comment")
+		}
+		if status == comment.StatusApproved {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = $1`, articleID); err != nil {
+				return storeErr(err, "Article")
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			ts(d.At), d.Moderator, string(d.Action), d.CommentID, siteID, string(d.Reason), d.Note); err != nil {
+			return storeErr(err, "Audit")
+		}
+		c, err = scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1`, d.CommentID))
+		return storeErr(err, "Comment")
+	})
+	return c, storeErr(err, "Comment")
+}
+
+// Audit reads the audit log, newest first.
+func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := `SELECT id, at, moderator, action, comment_id, site_id, reason, note FROM audit_log WHERE true`
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.SiteID != "" {
+		q += ` AND site_id = ` + arg(f.SiteID)
+	}
+	if f.Moderator != "" {
+		q += ` AND moderator = ` + arg(f.Moderator)
+	}
+	if f.CommentID != 0 {
+		q += ` AND comment_id = ` + arg(f.CommentID)
+	}
+	if f.BeforeID != 0 {
+		q += ` AND id < ` + arg(f.BeforeID)
+	}
+	q += ` ORDER BY id DESC LIMIT ` + arg(f.Limit)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, storeErr(err, "Audit")
+	}
+	defer rows.Close()
+	var out []comment.AuditEntry
+	for rows.Next() {
+		var e comment.AuditEntry
+		var action, reason string
+		if err := rows.Scan(&e.ID, &e.At, &e.Moderator, &action, &e.CommentID, &e.SiteID, &reason, &e.Note); err != nil {
+			return nil, storeErr(err, "Audit")
+		}
+		e.At, e.Action, e.Reason = utc(e.At), comment.Action(action), comment.Reason(reason)
+		out = append(out, e)
+	}
+	return out, storeErr(rows.Err(), "Audit")
+}
+
+// ForgetIPs drops IP hashes older than before.
+func (s *Store) ForgetIPs(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE comments SET ip_hash = NULL WHERE ip_hash IS NOT NULL AND created_at < $1`, ts(before))
+	if err != nil {
+		return 0, storeErr(err, "Comment")
+	}
+	return tag.RowsAffected(), nil
+}
