@@ -198,7 +198,7 @@ func unavailable(err error) bool {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // shutdown, crash, cannot connect now
-			pe.Code == "53300",                    // too many connections
+			pe.Code == "53300",                     // too many connections
 			pe.Code == "40001", pe.Code == "40P01": // serialization failure, deadlock
 			return true
 		}
