@@ -93,7 +93,11 @@ type loginResponse struct {
 func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error) {
 	now := s.Now()
 	for _, key := range []string{"name:" + name, "ip:" + string(s.Keys.IPHash(ip))} {
-		if ok, wait := s.login.allow(key, now); !ok {
+		ok, wait, err := s.login.Allow(ctx, key, now)
+		if err != nil {
+			return comment.Moderator{}, "", "", time.Time{}, err
+		}
+		if !ok {
 			return comment.Moderator{}, "", "", time.Time{}, comment.Errorf(comment.CodeTooMany, "Too many login attempts; try again in %d seconds.", int(wait.Seconds())+1)
 		}
 	}
@@ -293,13 +297,13 @@ type decisionRequest struct {
 }
 
 // Decide applies a moderator's decision and drops the cached thread of its
-// article, so that readers see it at once.
+// article on every instance, so that readers see it at once.
 func (s *Server) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
 	c, err := s.Store.Decide(ctx, d)
 	if err != nil {
 		return c, err
 	}
-	s.threads.invalidate(articleKey(c.SiteID, c.ArticleURL))
+	s.threadChanged(ctx, c.SiteID, c.ArticleURL)
 	return c, nil
 }
 
@@ -425,7 +429,7 @@ func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed
 	if err := s.Store.SetArticleClosed(r.Context(), req.Site, req.URL, closed); err != nil {
 		return err
 	}
-	s.threads.invalidate(articleKey(req.Site, req.URL))
+	s.threadChanged(r.Context(), req.Site, req.URL)
 	writeJSON(w, http.StatusOK, map[string]any{"site": req.Site, "url": req.URL, "closed": closed})
 	return nil
 }

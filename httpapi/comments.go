@@ -271,7 +271,11 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return comment.Invalid(errs...)
 	}
 	ipHash := s.Keys.IPHash(clientIP(r))
-	if ok, wait := s.submit.allow(string(ipHash), s.Now()); !ok {
+	ok, wait, err := s.submit.Allow(r.Context(), string(ipHash), s.Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return comment.Errorf(comment.CodeTooMany, "Too many comments from your address; try again in %d seconds.", int(wait.Seconds())+1)
 	}

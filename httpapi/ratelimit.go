@@ -1,20 +1,50 @@
 package httpapi
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// limiter is a token bucket per key (a hashed address, an account name).
-// Buckets idle long enough to be full again are dropped, so memory stays
-// bounded by the number of recently active clients.
-type limiter struct {
+// Limiter decides whether a key (a hashed address, an account name) may act
+// now, and when not, how long it should wait. An error means the limit could
+// not be checked (the database is away); the request then fails with it.
+type Limiter interface {
+	Allow(ctx context.Context, key string, now time.Time) (ok bool, wait time.Duration, err error)
+}
+
+// LimiterFactory makes a named token-bucket limiter: a key may act burst
+// times at once, then once every every.
+type LimiterFactory func(name string, burst int, every time.Duration) Limiter
+
+// MemoryLimiters is the default LimiterFactory: in-memory token buckets,
+// right for one instance.
+func MemoryLimiters(name string, burst int, every time.Duration) Limiter {
+	return &memoryLimiter{burst: burst, every: every, buckets: map[string]*bucket{}}
+}
+
+func newLimiter(cfg Config, name string, burst int, every time.Duration) Limiter {
+	if cfg.NoRateLimits {
+		return noLimit{}
+	}
+	return cfg.Limiters(name, burst, every)
+}
+
+type noLimit struct{}
+
+func (noLimit) Allow(context.Context, string, time.Time) (bool, time.Duration, error) {
+	return true, 0, nil
+}
+
+// memoryLimiter is a token bucket per key. Buckets idle long enough to be
+// full again are dropped, so memory stays bounded by the number of recently
+// active clients.
+type memoryLimiter struct {
 	mu      sync.Mutex
 	burst   int
 	every   time.Duration
-	off     bool
 	buckets map[string]*bucket
 	sweep   time.Time
 }
@@ -24,15 +54,8 @@ type bucket struct {
 	seen time.Time
 }
 
-func newLimiter(burst int, every time.Duration, off bool) *limiter {
-	return &limiter{burst: burst, every: every, off: off, buckets: map[string]*bucket{}}
-}
-
-// allow reports whether key may act now; when not, it returns how long to wait.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	if l.off {
-		return true, 0
-	}
+// Allow reports whether key may act now; when not, it returns how long to wait.
+func (l *memoryLimiter) Allow(_ context.Context, key string, now time.Time) (bool, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	full := l.every * time.Duration(l.burst)
@@ -53,7 +76,7 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	r := b.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return false, d, nil
 	}
-	return true, 0
+	return true, 0, nil
 }

@@ -34,6 +34,13 @@ type Config struct {
 	// Mounts adds handlers under extra patterns (the demo page, the widget,
 	// the dashboard), so that one mux serves everything.
 	Mounts map[string]http.Handler
+	// Bus carries change notices between instances sharing a database;
+	// default a LocalBus (one instance). The Server subscribes to it.
+	Bus Bus
+	// Limiters makes the rate limiters; default in-memory token buckets,
+	// which hold for one instance only. store/postgres offers limiters that
+	// every instance on one database shares.
+	Limiters LimiterFactory
 }
 
 // Server serves the API.
@@ -41,10 +48,16 @@ type Server struct {
 	Config
 	render  *Renderer
 	threads *threadCache
-	submit  *limiter
-	login   *limiter
+	submit  Limiter
+	login   Limiter
 	mux     *http.ServeMux
+	// unsubscribe stops the Server hearing the Bus.
+	unsubscribe func()
 }
+
+// Close stops the Server's subscription to its Bus. The Bus and Store are
+// the caller's to close.
+func (s *Server) Close() { s.unsubscribe() }
 
 // New builds a Server and its routes.
 func New(cfg Config) *Server {
@@ -57,14 +70,20 @@ func New(cfg Config) *Server {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
+	if cfg.Bus == nil {
+		cfg.Bus = NewLocalBus()
+	}
+	if cfg.Limiters == nil {
+		cfg.Limiters = MemoryLimiters
+	}
 	s := &Server{
 		Config:  cfg,
 		render:  NewRenderer(),
 		threads: newThreadCache(4096),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
-		submit: newLimiter(10, 6*time.Second, cfg.NoRateLimits),
+		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// Five login attempts, then one every 12 seconds, per account and per address.
-		login: newLimiter(5, 12*time.Second, cfg.NoRateLimits),
+		login: newLimiter(cfg, "login", 5, 12*time.Second),
 		mux:   http.NewServeMux(),
 	}
 	for _, rt := range s.routes() {
@@ -73,6 +92,7 @@ func New(cfg Config) *Server {
 	for pattern, h := range cfg.Mounts {
 		s.mux.Handle(pattern, h)
 	}
+	s.unsubscribe = cfg.Bus.Subscribe(s.onNotice)
 	return s
 }
 

@@ -125,7 +125,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 
 	key := articleKey(siteID, pageURL)
 	variant := string(sort) + "|" + q.Get("after")
-	cached, ok := s.threads.get(key, variant)
+	cached, ok, gen := s.threads.get(key, variant)
 	if !ok {
 		th, err := s.Store.Thread(r.Context(), comment.ThreadQuery{SiteID: siteID, URL: pageURL, Sort: sort, After: after, Limit: ThreadPageSize})
 		if err != nil {
@@ -137,7 +137,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		}
 		sum := sha256.Sum256(buf.Bytes())
 		cached = cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-		s.threads.put(key, variant, cached)
+		s.threads.put(key, variant, cached, gen)
 	}
 	h := w.Header()
 	h.Set("ETag", cached.etag)

@@ -81,6 +81,11 @@ type app struct {
 	mounts  map[string]http.Handler
 	// classifier scores every new comment for personal attacks.
 	classifier moderation.Classifier
+	// bus and limiters are shared with other instances on PostgreSQL; nil
+	// (the in-process defaults) on SQLite.
+	bus      httpapi.Bus
+	closeBus func() error
+	limiters httpapi.LimiterFactory
 }
 
 func newLogger(e env, level string) (*slog.Logger, error) {
@@ -122,10 +127,38 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	return &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: map[string]http.Handler{}, classifier: cls}, nil
+	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: map[string]http.Handler{}, classifier: cls}
+	if err := a.shareState(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
-func (a *app) close() { a.store.Close() }
+// shareState, on PostgreSQL, makes what instances must share go through the
+// database: change notices (LISTEN/NOTIFY) and rate limits (a table).
+func (a *app) shareState(ctx context.Context) error {
+	ps, ok := a.store.(*postgres.Store)
+	if !ok {
+		return nil
+	}
+	bus, err := postgres.NewBus(ctx, ps, a.logger.With("component", "bus"))
+	if err != nil {
+		return err
+	}
+	a.bus, a.closeBus = bus, bus.Close
+	a.limiters = func(name string, burst int, every time.Duration) httpapi.Limiter {
+		return ps.NewLimiter(name, burst, every)
+	}
+	return nil
+}
+
+func (a *app) close() {
+	if a.closeBus != nil {
+		a.closeBus()
+	}
+	a.store.Close()
+}
 
 // serve builds the API with the app's mounts and serves until ctx ends, then
 // drains requests in flight.
@@ -134,6 +167,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy:       moderation.Policy{Classifier: a.classifier},
 		NoRateLimits: a.cfg.noRateLimits, Mounts: a.mounts,
+		Bus: a.bus, Limiters: a.limiters,
 	})
 	srv := &http.Server{
 		Handler:           a.api,
