@@ -56,6 +56,7 @@ func commands() []command {
 		{"serve", "run the comment server", cmdServe},
 		{"demo", "run a ready-made demo: sample article, moderator login and API token", cmdDemo},
 		{"migrate", "create or upgrade the database schema", cmdMigrate},
+		{"copy", "move a SQLite database into PostgreSQL: copy --from FILE --to postgres://...", cmdCopy},
 		{"site", "manage sites: site add ID --origin URL..., site list", cmdSite},
 		{"moderator", "manage moderator accounts: moderator add NAME [--role admin|moderator]", cmdModerator},
 		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -233,4 +234,94 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Tables returns the store's tables in an order that satisfies their
+// foreign keys (a table after those it references), without
+// schema_migrations. `parley copy` moves them in this order.
+func (s *Store) Tables(ctx context.Context) ([]string, error) {
+	order := []string{"sites", "articles", "comments", "moderators", "tokens", "sessions", "audit_log"}
+	rows, err := s.r.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
+		AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	rank := map[string]int{}
+	for i, t := range order {
+		rank[t] = i
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	// Known tables in their order; tables added by later migrations after
+	// them, by name.
+	sort.SliceStable(tables, func(i, j int) bool {
+		ri, iok := rank[tables[i]]
+		rj, jok := rank[tables[j]]
+		switch {
+		case iok && jok:
+			return ri < rj
+		case iok != jok:
+			return iok
+		}
+		return tables[i] < tables[j]
+	})
+	return tables, rows.Err()
+}
+
+// ReadTable calls fn with the column names and each row of one of Tables,
+// in rowid order, with the values as SQLite holds them (times are Unix
+// microseconds, booleans 0 or 1, JSON text). Stop the servers first: each
+// call reads its own snapshot.
+func (s *Store) ReadTable(ctx context.Context, table string, fn func(cols []string, row []any) error) error {
+	tables, err := s.Tables(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(tables, table) {
+		return fmt.Errorf("sqlite: no table %q", table)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY rowid`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := fn(cols, vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CountRows returns how many rows a table holds.
+func (s *Store) CountRows(ctx context.Context, table string) (int64, error) {
+	tables, err := s.Tables(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !slices.Contains(tables, table) {
+		return 0, fmt.Errorf("sqlite: no table %q", table)
+	}
+	var n int64
+	err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM "`+table+`"`).Scan(&n)
+	return n, err
 }
