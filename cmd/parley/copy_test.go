@@ -19,7 +19,9 @@ func serveFor(t *testing.T, args ...string) (string, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), envFrom(nil), strings.NewReader(""), &out, &out) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), envFrom(nil), strings.NewReader(""), &out, &out)
+	}()
 	stopped := false
 	stop := func() {
 		if stopped {
