@@ -43,10 +43,12 @@ type cluster struct {
 	token string
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t *testing.T) *cluster { return newClusterAt(t, pgtest.URL(t)) }
+
+func newClusterAt(t *testing.T, dbURL string) *cluster {
 	t.Helper()
 	ctx := context.Background()
-	c := &cluster{dbURL: pgtest.URL(t)}
+	c := &cluster{dbURL: dbURL}
 	var err error
 	if c.keys, err = secret.LoadOrCreate(filepath.Join(t.TempDir(), "parley.key")); err != nil {
 		t.Fatal(err)

@@ -61,6 +61,10 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	// A connection that died with the server is found out before use, not by
 	// the request that draws it.
 	cfg.HealthCheckPeriod = 5 * time.Second
+	// After PostgreSQL restarts, every pooled connection is dead. Any
+	// connection idle for longer than a restart takes is checked before use,
+	// so that the first requests after the restart do not fail on it.
+	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool { return p.IdleDuration > 100*time.Millisecond }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
