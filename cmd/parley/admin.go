@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/httpapi"
 	"github.com/parleyhq/parley/secret"
+	"github.com/parleyhq/parley/store/postgres"
 )
 
 // stringList is a repeatable flag.
@@ -223,6 +226,13 @@ func cmdArticle(ctx context.Context, e env, args []string) error {
 	defer store.Close()
 	if err := store.SetArticleClosed(ctx, *site, pos[1], pos[0] == "close"); err != nil {
 		return err
+	}
+	if ps, ok := store.(*postgres.Store); ok {
+		// Running servers drop their cached copy of the thread.
+		payload, _ := json.Marshal(httpapi.ThreadNotice{Site: *site, URL: pos[1]})
+		if err := ps.Notify(ctx, httpapi.NoticeThread, payload); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stdout, "article %s is now %s\n", pos[1], map[string]string{"close": "closed", "open": "open"}[pos[0]])
 	return nil

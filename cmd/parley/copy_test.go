@@ -14,7 +14,7 @@ import (
 )
 
 // serveFor runs `parley serve` until stop is called, returning its URL.
-func serveFor(t *testing.T, args ...string) (string, func()) {
+func serveFor(t testing.TB, args ...string) (string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer

@@ -76,6 +76,9 @@ const (
 // listener reconnected. It equals httpapi.NoticeReset.
 const ResetKind = "reset"
 
+// cliSender is the sender of notices from Store.Notify.
+const cliSender = "cli"
+
 const (
 	maxPayload = 7800 // NOTIFY takes 8000 bytes, less the envelope
 	heartbeat  = 10 * time.Second
@@ -286,6 +289,10 @@ func (b *Bus) listenOnce(ctx context.Context, connected func()) error {
 		if e.From == b.id {
 			continue
 		}
+		if e.From == cliSender { // not a peer: deliver, never ack
+			b.deliver(e.Kind, e.Data)
+			continue
+		}
 		now := time.Now()
 		answer := false
 		b.pmu.Lock()
@@ -336,4 +343,19 @@ func (b *Bus) ackFrom(peer string, seq uint64, everything bool) {
 			}
 		}
 	}
+}
+
+// Notify sends one notice to every listening instance without listening
+// itself (for commands such as `parley article close`). Nothing waits for
+// acknowledgements.
+func (s *Store) Notify(ctx context.Context, kind string, payload json.RawMessage) error {
+	if len(payload) > maxPayload {
+		return fmt.Errorf("postgres: %s notice of %d bytes is over %d", kind, len(payload), maxPayload)
+	}
+	msg, err := json.Marshal(envelope{Kind: kind, From: cliSender, Data: payload})
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, "parley_"+s.schema, string(msg))
+	return storeErr(err, "Notice")
 }

@@ -280,3 +280,40 @@ func TestTwoInstancesShareRateLimits(t *testing.T) {
 		t.Errorf("accepted %d of 16 submissions across two instances, want 10 (the burst)", accepted)
 	}
 }
+
+// A command that changes a thread outside any server (`parley article
+// close`) notifies the running instances with Store.Notify; they drop their
+// cached copy, and do not take the command for a peer to wait on.
+func TestNotifyFromCommand(t *testing.T) {
+	c := newCluster(t)
+	a := c.start(t, false)
+	_, id := a.submit("First.")
+	a.call("POST", fmt.Sprintf("/api/v1/admin/comments/%d/approve", id), nil, nil)
+	var th struct {
+		Article struct {
+			Closed bool `json:"closed"`
+		} `json:"article"`
+	}
+	path := "/api/v1/threads?site=news&url=" + url.QueryEscape(articleURL)
+	a.call("GET", path, nil, &th) // cached
+	cli := open(t, c.dbURL)
+	defer cli.Close()
+	ctx := context.Background()
+	if err := cli.SetArticleClosed(ctx, "news", articleURL, true); err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(httpapi.ThreadNotice{Site: "news", URL: articleURL})
+	if err := cli.Notify(ctx, httpapi.NoticeThread, payload); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for a.call("GET", path, nil, &th); !th.Article.Closed; a.call("GET", path, nil, &th) {
+		if time.Now().After(deadline) {
+			t.Fatal("A still serves the open article after the command closed it")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := a.bus.Peers(); n != 0 {
+		t.Errorf("A counts %d peers after a command's notice, want 0", n)
+	}
+}
