@@ -49,6 +49,7 @@ type Server struct {
 	render  *Renderer
 	threads *threadCache
 	submit  Limiter
+	checks  Limiter
 	login   Limiter
 	mux     *http.ServeMux
 	// unsubscribe stops the Server hearing the Bus.
@@ -82,6 +83,8 @@ func New(cfg Config) *Server {
 		threads: newThreadCache(4096),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
+		// The form checks as the reader pauses typing: 30, then one every 2 seconds.
+		checks: newLimiter(cfg, "check", 30, 2*time.Second),
 		// Five login attempts, then one every 12 seconds, per account and per address.
 		login: newLimiter(cfg, "login", 5, 12*time.Second),
 		mux:   http.NewServeMux(),
