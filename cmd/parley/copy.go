@@ -59,6 +59,10 @@ func cmdCopy(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// derivedTables are SQLite tables computed from others (by triggers), which
+// PostgreSQL computes its own way: they are not copied.
+var derivedTables = map[string]bool{"comment_counts": true}
+
 // tableReport is one verified table.
 type tableReport struct {
 	table    string
@@ -68,9 +72,15 @@ type tableReport struct {
 
 // copyStore copies src into dst in one transaction and verifies it.
 func copyStore(ctx context.Context, src *sqlite.Store, dst *postgres.Store, force bool, progress io.Writer) ([]tableReport, error) {
-	tables, err := src.Tables(ctx)
+	all, err := src.Tables(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var tables []string
+	for _, t := range all {
+		if !derivedTables[t] {
+			tables = append(tables, t)
+		}
 	}
 	counts := map[string]int64{}
 	var total int64
