@@ -417,6 +417,7 @@
           placeOwn(c, c.html);
         }, function () { });
       })).then(function () {
+        host.setAttribute("data-parley-ready", "");
         host.dispatchEvent(new CustomEvent("parley:ready"));
       });
     }
@@ -428,6 +429,8 @@
     var hosts = document.querySelectorAll("[data-parley]");
     for (var i = 0; i < hosts.length; i++) if (!hosts[i].shadowRoot) Widget(hosts[i]);
   }
+  // The snippet's placeholder comes before the script, so it is usually in
+  // the document already: start at once, and again for any that follow.
+  start();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
 })();
