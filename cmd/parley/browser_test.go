@@ -741,3 +741,81 @@ func TestBrowserAccessibility(t *testing.T) {
 	openDemo(t, ctx, d)
 	screenshot(t, ctx, "demo-thread", shadow+`.querySelector("section.comments")`)
 }
+
+// The thread: oldest and newest first, Load more, a reply sent from under a
+// comment shows there as awaiting moderation, and the strings follow
+// data-lang.
+func TestBrowserThread(t *testing.T) {
+	ctx := newBrowser(t)
+	d := startDemo(t)
+	seedThread(t, d, 60)
+	openDemo(t, ctx, d)
+	topLevel := func() []string {
+		var ids []string
+		jsInto(t, ctx, "top-level ids", `[...`+shadow+`.querySelectorAll(".thread:not(.own) > li")].map(li => li.dataset.id)`, &ids)
+		return ids
+	}
+	first := topLevel()
+	if len(first) != 50 || first[0] != "1" {
+		t.Fatalf("first page oldest first: %d comments from %v", len(first), first[:min(3, len(first))])
+	}
+	jsInto(t, ctx, "load more", `new Promise(r => { const h = document.querySelector("[data-parley]"); h.addEventListener("parley:thread", r, {once: true}); `+shadow+`.querySelector("button.more").click(); }).then(() => true)`, nil)
+	all := topLevel()
+	if len(all) != 55 || !slices.Equal(all[:50], first) {
+		t.Fatalf("after Load more: %d top-level comments", len(all))
+	}
+	if hidden := text(t, ctx, `(`+shadow+`.querySelector("button.more").hidden ? null : "shown")`); hidden != "" {
+		t.Fatal("Load more still offered at the end of the thread")
+	}
+	jsInto(t, ctx, "sort newest", `new Promise(r => { const h = document.querySelector("[data-parley]"); h.addEventListener("parley:thread", r, {once: true});
+		const s = `+shadow+`.querySelector("select"); s.value = "newest"; s.dispatchEvent(new Event("change")); }).then(() => true)`, nil)
+	if newest := topLevel(); len(newest) != 50 || newest[0] != "60" {
+		t.Fatalf("newest first starts with %v", newest[:min(3, len(newest))])
+	}
+
+	// Reply under the first comment.
+	openDemo(t, ctx, d)
+	browse(t, ctx, "reply", chromedp.Click(chromedp.JSPath(shadow+`.querySelector("li[data-id='1'] > article footer button")`)))
+	waitFor(t, ctx, "the form under the comment", shadow+`.querySelector("li[data-id='1'] > form")`)
+	if got := text(t, ctx, shadow+`.querySelector(".replying")`); !strings.HasPrefix(got, "Replying to Karin D.") {
+		t.Fatalf("reply form says %q", got)
+	}
+	field := func(name string) chromedp.JSPath { return chromedp.JSPath(shadow + `.querySelector("[name=` + name + `]")`) }
+	browse(t, ctx, "fill the reply",
+		chromedp.SendKeys(field("name"), "Reader"),
+		chromedp.SendKeys(field("email"), "reader@example.com"),
+		chromedp.SendKeys(field("body"), "Who would run the hotline on each side?"),
+		chromedp.Click(chromedp.JSPath(shadow+`.querySelector("button.send")`)))
+	waitFor(t, ctx, "the pending reply", shadow+`.querySelector("li[data-id='1'] > ol > li .badge.pending")`)
+	var home bool
+	jsInto(t, ctx, "form back", shadow+`.querySelector("form").parentElement.classList.contains("form-slot")`, &home)
+	if !home {
+		t.Error("the form did not go back to its place after the reply")
+	}
+	openDemo(t, ctx, d)
+	if got := text(t, ctx, shadow+`.querySelector("li[data-id='1'] > ol > li:last-child")`); !strings.Contains(got, "Awaiting moderation") || !strings.Contains(got, "hotline on each side") {
+		t.Fatalf("after a reload the pending reply shows %q", got)
+	}
+
+	// French, by data-lang: a second widget started by the same script.
+	jsInto(t, ctx, "a French widget", `new Promise(r => {
+		const host = document.createElement("div");
+		host.id = "fr"; host.dataset.parley = ""; host.dataset.site = "demo"; host.dataset.url = location.href; host.dataset.lang = "fr";
+		document.querySelector("section.comments").append(host);
+		host.addEventListener("parley:ready", () => r(true));
+		const s = document.createElement("script"); s.src = document.querySelector("script[src*=embed]").src; document.body.append(s);
+	})`, nil)
+	fr := `document.getElementById("fr").shadowRoot`
+	if got := text(t, ctx, fr+`.querySelector("form h2")`); got != "Donnez votre point de vue" {
+		t.Fatalf("French heading %q", got)
+	}
+	if got := text(t, ctx, fr+`.querySelector(".comments h2")`); got != "60 commentaires" {
+		t.Fatalf("French count %q", got)
+	}
+	browse(t, ctx, "send empty", chromedp.Click(chromedp.JSPath(fr+`.querySelector("button.send")`)))
+	waitFor(t, ctx, "French errors", fr+`.querySelector("[aria-invalid=true]")`)
+	if got := text(t, ctx, fr+`.querySelector("[id$=name-err]")`); got != "Nom est obligatoire" {
+		t.Fatalf("French error %q", got)
+	}
+	noFired(t, ctx)
+}
