@@ -780,7 +780,9 @@ func TestBrowserThread(t *testing.T) {
 	if got := text(t, ctx, shadow+`.querySelector(".replying")`); !strings.HasPrefix(got, "Replying to Karin D.") {
 		t.Fatalf("reply form says %q", got)
 	}
-	field := func(name string) chromedp.JSPath { return chromedp.JSPath(shadow + `.querySelector("[name=` + name + `]")`) }
+	field := func(name string) chromedp.JSPath {
+		return chromedp.JSPath(shadow + `.querySelector("[name=` + name + `]")`)
+	}
 	browse(t, ctx, "fill the reply",
 		chromedp.SendKeys(field("name"), "Reader"),
 		chromedp.SendKeys(field("email"), "reader@example.com"),
