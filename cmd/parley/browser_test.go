@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/widget"
 )
 
 // demoServer is a `parley demo` running for one test.
@@ -40,9 +42,13 @@ type demoServer struct {
 	api     client
 }
 
-func startDemo(t *testing.T) demoServer {
+func startDemo(t *testing.T, setup ...[]string) demoServer {
 	t.Helper()
-	base, out := startServer(t, "demo", "--addr", "127.0.0.1:0", "--dir", t.TempDir(), "--no-rate-limits")
+	dir := t.TempDir()
+	for _, args := range setup {
+		mustRun(t, "", append(args, "--db", filepath.Join(dir, "parley.db"))...)
+	}
+	base, out := startServer(t, "demo", "--addr", "127.0.0.1:0", "--dir", dir, "--no-rate-limits")
 	tok := regexp.MustCompile(`API token:\s+(\S+)`).FindStringSubmatch(out.String())
 	if tok == nil {
 		t.Fatalf("demo printed no API token:\n%s", out.String())
@@ -875,6 +881,55 @@ func TestBrowserWarning(t *testing.T) {
 	code, q := d.api.call("GET", "/api/v1/admin/queue?site=demo", nil, nil)
 	if code != 200 || !strings.Contains(fmt.Sprint(q), "idiot") {
 		t.Fatalf("queue: %d %v", code, q)
+	}
+	noFired(t, ctx)
+}
+
+// A newsroom's page on another origin embeds the widget: the form, the
+// thread, the warning and the pending comment work across origins, and
+// every request goes to the Parley server.
+func TestBrowserCrossOrigin(t *testing.T) {
+	ctx := newBrowser(t)
+	var parley string
+	newsroom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Local news</title></head><body><h1>Harbour dues go up</h1><p>Story.</p>%s</body></html>`,
+			widget.Snippet(parley, "news", "http://"+r.Host+"/story", "Harbour dues go up", ""))
+	}))
+	defer newsroom.Close()
+	d := startDemo(t, []string{"migrate"}, []string{"site", "add", "news", "--origin", newsroom.URL})
+	parley = d.base
+	browse(t, ctx, "open the newsroom page", chromedp.Navigate(newsroom.URL+"/story"))
+	waitFor(t, ctx, "the widget", `document.querySelector("[data-parley]").hasAttribute("data-parley-ready")`)
+	field := func(name string) chromedp.JSPath {
+		return chromedp.JSPath(shadow + `.querySelector("[name=` + name + `]")`)
+	}
+	send := chromedp.Click(chromedp.JSPath(shadow + `.querySelector("button.send")`))
+	browse(t, ctx, "fill the form",
+		chromedp.SendKeys(field("name"), "Harbourmaster"),
+		chromedp.SendKeys(field("email"), "hm@example.com"),
+		chromedp.SendKeys(field("body"), "Anyone who backs these dues is an idiot."),
+		send)
+	waitFor(t, ctx, "the warning", shadow+`.querySelector(".warn:not([hidden]) button.anyway")`)
+	browse(t, ctx, "send anyway", chromedp.Click(chromedp.JSPath(shadow+`.querySelector(".warn button.anyway")`)))
+	waitFor(t, ctx, "the pending comment", shadow+`.querySelector(".own .badge.pending")`)
+	browse(t, ctx, "reload", chromedp.Navigate(newsroom.URL+"/story"))
+	waitFor(t, ctx, "the pending comment after a reload", shadow+`.querySelector(".own .badge.pending")`)
+	var net struct {
+		Resources []string
+		Cookie    string
+	}
+	jsInto(t, ctx, "requests", `({resources: performance.getEntriesByType("resource").map(e => e.name), cookie: document.cookie})`, &net)
+	if len(net.Resources) < 3 {
+		t.Fatalf("only %d requests recorded: %q", len(net.Resources), net.Resources)
+	}
+	for _, u := range net.Resources {
+		if !strings.HasPrefix(u, parley+"/") {
+			t.Errorf("the widget loaded %s, not from the Parley server %s", u, parley)
+		}
+	}
+	if net.Cookie != "" {
+		t.Errorf("cookies set: %q", net.Cookie)
 	}
 	noFired(t, ctx)
 }
