@@ -130,15 +130,15 @@
 
     // The form.
     var fields = {};
-    function field(name, type, req, extra) {
+    // field makes a labelled input whose description is its error message
+    // (and notice, when it has one).
+    function field(name, type, req, extra, notice) {
       var id = uid + name, errID = id + "-err";
       var input = type === "textarea" ? el("textarea", { id: id, name: name, rows: 6 }) : el("input", { id: id, name: name, type: type });
       if (req) { input.required = true; input.setAttribute("aria-required", "true"); }
-      for (var k in extra || {}) input.setAttribute(k, extra[k]);
+      for (var k in extra) input.setAttribute(k, extra[k]);
       var err = el("p", { id: errID, "class": "err", hidden: true });
-      var describedBy = [errID].concat(extra && extra["data-describedby"] ? [extra["data-describedby"]] : []);
-      input.setAttribute("aria-describedby", describedBy.join(" "));
-      input.removeAttribute("data-describedby");
+      input.setAttribute("aria-describedby", notice ? errID + " " + notice : errID);
       fields[name] = { input: input, err: err, label: T[name] };
       return el("div", { "class": "field field-" + name }, [
         el("label", { "for": id }, [T[name], req ? el("span", { "class": "req", "aria-hidden": "true", text: " *" }) : null]),
@@ -156,7 +156,7 @@
       replying,
       el("p", { "class": "notice" }, [T.notice + " ", el("span", { id: emailNoticeID, text: T.emailNotice }), " " + T.requiredNotice]),
       field("name", "text", true, { autocomplete: "name", maxlength: "80" }),
-      field("email", "email", true, { autocomplete: "email", "data-describedby": emailNoticeID }),
+      field("email", "email", true, { autocomplete: "email" }, emailNoticeID),
       field("website", "url", false, { autocomplete: "url", placeholder: "https://" }),
       field("body", "textarea", true, { maxlength: "10000" }),
       el("div", { "class": "hp", "aria-hidden": "true" }, [
