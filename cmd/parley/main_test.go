@@ -291,7 +291,7 @@ func TestDemo(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "ambassadors") || !strings.Contains(string(page), "Share your point of view") {
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "ambassadors") || !strings.Contains(string(page), "data-parley") {
 		t.Fatalf("demo page: %d\n%.500s", resp.StatusCode, page)
 	}
 	c := client{t: t, base: base, token: tok[1]}

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres"
 	"github.com/parleyhq/parley/store/sqlite"
+	"github.com/parleyhq/parley/widget"
 )
 
 // serveConfig is everything `parley serve` is told.
@@ -127,7 +128,9 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: map[string]http.Handler{}, classifier: cls}
+	mounts := map[string]http.Handler{}
+	mountWidget(mounts)
+	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls}
 	if err := a.shareState(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -158,6 +161,13 @@ func (a *app) close() {
 		a.closeBus()
 	}
 	a.store.Close()
+}
+
+// mountWidget serves the embeddable widget from every Parley server.
+func mountWidget(mounts map[string]http.Handler) {
+	h := widget.Handler()
+	mounts["GET /embed.js"] = h
+	mounts["GET /widget/"] = h
 }
 
 // serve builds the API with the app's mounts and serves until ctx ends, then
