@@ -194,6 +194,20 @@ func (b *Bus) Publish(ctx context.Context, kind string, payload json.RawMessage)
 	return nil
 }
 
+// Broadcast is Publish without waiting for acknowledgements: for notices
+// that need not be seen everywhere before the caller goes on (the
+// dashboard's live events), at one NOTIFY's cost.
+func (b *Bus) Broadcast(ctx context.Context, kind string, payload json.RawMessage) error {
+	b.deliver(kind, payload)
+	if len(payload) > maxPayload {
+		return fmt.Errorf("postgres: bus: %s notice of %d bytes is over %d", kind, len(payload), maxPayload)
+	}
+	if err := b.notify(ctx, b.store.pool, envelope{Kind: kind, From: b.id, Data: payload}); err != nil {
+		return storeErr(err, "Notice")
+	}
+	return nil
+}
+
 // Subscribe calls fn for every notice until the returned function is called.
 func (b *Bus) Subscribe(fn func(kind string, payload json.RawMessage)) func() {
 	b.mu.Lock()
@@ -321,6 +335,9 @@ func (b *Bus) listenOnce(ctx context.Context, connected func()) error {
 			continue
 		}
 		b.deliver(e.Kind, e.Data)
+		if e.Seq == 0 { // a Broadcast: nobody waits
+			continue
+		}
 		if err := b.notify(ctx, conn, envelope{Kind: kindAck, From: b.id, To: e.From, Seq: e.Seq}); err != nil {
 			return err
 		}

@@ -317,3 +317,35 @@ func TestNotifyFromCommand(t *testing.T) {
 		t.Errorf("A counts %d peers after a command's notice, want 0", n)
 	}
 }
+
+// Broadcast reaches the other instances' subscribers (and this one's at
+// once) without waiting for acknowledgements.
+func TestBusBroadcast(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(t, false), c.start(t, false)
+	hearEachOther(t, a, b)
+	got := make(chan string, 4)
+	for _, in := range []*instance{a, b} {
+		unsubscribe := in.bus.Subscribe(func(kind string, payload json.RawMessage) {
+			if kind == "event" {
+				got <- in.url + " " + string(payload)
+			}
+		})
+		defer unsubscribe()
+	}
+	if err := b.bus.Broadcast(context.Background(), "event", json.RawMessage(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	heard := map[string]bool{}
+	for range 2 {
+		select {
+		case s := <-got:
+			heard[s] = true
+		case <-time.After(5 * time.Second):
+			t.Fatalf("heard only %v", heard)
+		}
+	}
+	if !heard[a.url+` {"n":1}`] || !heard[b.url+` {"n":1}`] {
+		t.Errorf("heard %v, want the event on both instances", heard)
+	}
+}
