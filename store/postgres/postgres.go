@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,9 @@ var migrations embed.FS
 type Store struct {
 	pool   *pgxpool.Pool
 	schema string // current_schema() of the pool's connections
+
+	countsMu        sync.Mutex
+	countsCompacted time.Time // when this instance last folded count deltas
 }
 
 var _ comment.Store = (*Store)(nil)
