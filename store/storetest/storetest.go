@@ -38,6 +38,7 @@ func Run(t *testing.T, open Open) {
 		{"Accounts", testAccounts},
 		{"ForgetIPs", testForgetIPs},
 	}
+	tests = append(tests, dashboardTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
