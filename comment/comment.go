@@ -318,7 +318,9 @@ type QueueQuery struct {
 	// website, or article title or URL contains it (case-insensitive for
 	// ASCII).
 	Search string
-	Status Status
-	After  Cursor // for pending: flagged first, then oldest; ID of the last item
-	Limit  int
+	// FlaggedOnly keeps only flagged comments (the Flagged queue).
+	FlaggedOnly bool
+	Status      Status
+	After       Cursor // for pending: flagged first, then oldest; ID of the last item
+	Limit       int
 }

@@ -44,6 +44,8 @@ type Store interface {
 	Queue(ctx context.Context, q QueueQuery) ([]Comment, error)
 	// CountByStatus counts comments per status, on one site or all ("").
 	CountByStatus(ctx context.Context, siteID string) (map[Status]int, error)
+	// CountFlagged counts the flagged pending comments, on one site or all ("").
+	CountFlagged(ctx context.Context, siteID string) (int, error)
 	// Decide applies a moderator's decision and writes it to the audit log in
 	// the same transaction. Only pending and spam comments can be decided:
 	// CodeConflict when the comment was already decided (of two moderators

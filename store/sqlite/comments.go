@@ -327,15 +327,18 @@ func queryComments(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 }
 
 func queueSQL(bySite, after bool) string {
-	return queueSearchSQL(bySite, after, false)
+	return queueSearchSQL(bySite, after, false, false)
 }
 
-func queueSearchSQL(bySite, after, search bool) string {
+func queueSearchSQL(bySite, after, search, flaggedOnly bool) string {
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
 	if bySite {
 		q += `c.site_id = ? AND `
 	}
 	q += `c.status = ?`
+	if flaggedOnly {
+		q += ` AND c.flagged = 1`
+	}
 	if search {
 		q += ` AND (instr(lower(c.body), ?) > 0 OR instr(lower(c.author_name), ?) > 0 OR instr(lower(c.author_website), ?) > 0
 			OR instr(lower(a.title), ?) > 0 OR instr(lower(a.url), ?) > 0)`
@@ -370,7 +373,7 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		return nil, storeErr(err, "Queue")
 	}
 	defer tx.Rollback()
-	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != ""), args...)
+	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly), args...)
 }
 
 // CountByStatus counts comments per status.
@@ -396,6 +399,14 @@ func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.S
 		counts[comment.Status(st)] = n
 	}
 	return counts, storeErr(rows.Err(), "Count")
+}
+
+// CountFlagged counts the flagged pending comments.
+func (s *Store) CountFlagged(ctx context.Context, siteID string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM comments WHERE (? = '' OR site_id = ?) AND status = 'pending' AND flagged = 1`,
+		siteID, siteID).Scan(&n)
+	return n, storeErr(err, "Count")
 }
 
 // Decide applies a decision and records it in the audit log atomically.

@@ -344,6 +344,13 @@ func testQueue(t *testing.T, s comment.Store) {
 	if counts[comment.StatusPending] != 5 || counts[comment.StatusApproved] != 0 {
 		t.Errorf("counts = %v", counts)
 	}
+	if n, err := s.CountFlagged(ctx, "demo"); err != nil || n != 1 {
+		t.Errorf("CountFlagged = %d, %v; want 1", n, err)
+	}
+	onlyFlagged, err := s.Queue(ctx, comment.QueueQuery{Status: comment.StatusPending, FlaggedOnly: true})
+	if err != nil || len(onlyFlagged) != 1 || onlyFlagged[0].ID != flagged.ID {
+		t.Errorf("flagged queue = %v, %v", ids(onlyFlagged), err)
+	}
 }
 
 func testDecideAudit(t *testing.T, s comment.Store) {
