@@ -44,6 +44,7 @@ func (c *clock) Add(d time.Duration) {
 
 type env struct {
 	t     *testing.T
+	dir   string
 	srv   *httptest.Server
 	store *sqlite.Store
 	keys  *secret.Keyring
@@ -107,7 +108,8 @@ func newEnv(t testing.TB, rateLimits bool) *env {
 	api.Mount("/admin/", dash)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &env{t: t.(*testing.T), srv: srv, store: store, keys: keys, api: api, dash: dash, clock: clk, token: token}
+	tt, _ := t.(*testing.T)
+	return &env{t: tt, dir: dir, srv: srv, store: store, keys: keys, api: api, dash: dash, clock: clk, token: token}
 }
 
 // submit posts a comment through the public API and returns its id.

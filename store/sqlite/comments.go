@@ -376,15 +376,9 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly), args...)
 }
 
-// CountByStatus counts comments per status.
+// CountByStatus counts comments per status, from the trigger-kept counts.
 func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.Status]int, error) {
-	q := `SELECT status, count(*) FROM comments GROUP BY status`
-	var args []any
-	if siteID != "" {
-		q = `SELECT status, count(*) FROM comments WHERE site_id = ? GROUP BY status`
-		args = append(args, siteID)
-	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT status, sum(n) FROM comment_counts WHERE (? = '' OR site_id = ?) GROUP BY status`, siteID, siteID)
 	if err != nil {
 		return nil, storeErr(err, "Count")
 	}
@@ -404,7 +398,7 @@ func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.S
 // CountFlagged counts the flagged pending comments.
 func (s *Store) CountFlagged(ctx context.Context, siteID string) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM comments WHERE (? = '' OR site_id = ?) AND status = 'pending' AND flagged = 1`,
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM comment_counts WHERE (? = '' OR site_id = ?) AND status = 'pending' AND flagged = 1`,
 		siteID, siteID).Scan(&n)
 	return n, storeErr(err, "Count")
 }

@@ -135,6 +135,16 @@ func testBanRejectsPending(t *testing.T, s comment.Store) {
 			t.Errorf("comment %d: reason %q by %q", id, c.Reason, c.DecidedBy)
 		}
 	}
+	counts, err := s.CountByStatus(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[comment.Status]int{comment.StatusPending: 1, comment.StatusApproved: 1, comment.StatusRejected: 2, comment.StatusSpam: 0}, counts); diff != "" {
+		t.Errorf("counts after ban (-want +got):\n%s", diff)
+	}
+	if all, _ := s.CountByStatus(ctx, ""); all[comment.StatusPending] != 2 {
+		t.Errorf("all-sites pending = %d, want 2", all[comment.StatusPending])
+	}
 	got, _ := s.Commenter(ctx, "demo", []byte("eve"))
 	if got.Standing != comment.StandingBanned || got.Rejected != 2 || got.Pending != 0 {
 		t.Errorf("banned commenter = %+v", got)
