@@ -152,7 +152,14 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 	histories := map[string]comment.Commenter{}
 	out := make([]item, 0, len(comments))
 	for _, c := range comments {
-		it := item{Comment: c, Body: highlight(c.Body, c.Spans)}
+		site := sites[c.SiteID]
+		// The classifier names the words behind every score; below half the
+		// flag threshold they are noise ("a", "but"), so they are not marked.
+		spans := c.Spans
+		if c.Score < h.Policy.Threshold(site)/2 {
+			spans = nil
+		}
+		it := item{Comment: c, Body: highlight(c.Body, spans)}
 		if c.Score >= 0 {
 			it.Score = strconv.FormatFloat(c.Score, 'f', 2, 64)
 			it.ScorePct = int(c.Score*100 + 0.5)
@@ -176,7 +183,6 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 				it.Parent = &p
 			}
 		}
-		site := sites[c.SiteID]
 		a := moderation.CheckWords(site, c.Body)
 		it.Banned, it.Suspect, it.Links = a.Banned, a.Suspect, a.Links
 		it.OverLimit = site.LinkLimit > 0 && a.Links > site.LinkLimit

@@ -120,7 +120,7 @@ func humanDuration(d time.Duration) string {
 
 // Chart geometry, in SVG user units.
 const (
-	chartW, chartH = 720.0, 240.0
+	chartW, chartH = 960.0, 210.0
 	padL, padR     = 44.0, 12.0
 	padT, padB     = 28.0, 34.0
 )
@@ -242,7 +242,7 @@ func barChart(title string, labels []string, series []barSeries, stacked bool) t
 	for _, s := range series {
 		fmt.Fprintf(&b, `<rect class="%s" x="%s" y="8" width="10" height="10"/><text class="legend" x="%s" y="17">%s</text>`,
 			s.Class, num(x), num(x+14), html.EscapeString(s.Name))
-		x += 24 + 7*float64(len(s.Name))
+		x += 30 + 6.5*float64(len(s.Name))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -74,7 +74,8 @@
   function post(form, submitter) {
     var data = new FormData(form);
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-    return fetch(form.action, {
+    // getAttribute: the bulk form has controls named "action", which shadow form.action.
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf, "X-Requested-With": "parley", Accept: "application/json" },
@@ -109,8 +110,9 @@
       } else {
         say(j.standing === "trusted" ? "Trusted the commenter." : "No longer trusting the commenter.");
         var b = form.querySelector("button");
-        if (j.standing === "trusted") { form.action = form.action.replace(/trust$/, "untrust"); b.firstChild.textContent = "Stop trusting "; }
-        else { form.action = form.action.replace(/untrust$/, "trust"); b.firstChild.textContent = "Trust commenter "; }
+        var to = form.getAttribute("action");
+        if (j.standing === "trusted") { form.setAttribute("action", to.replace(/trust$/, "untrust")); b.firstChild.textContent = "Stop trusting "; }
+        else { form.setAttribute("action", to.replace(/untrust$/, "trust")); b.firstChild.textContent = "Trust commenter "; }
       }
     }).catch(function (e) { say(e.message, true); });
   }
@@ -176,7 +178,8 @@
       if (radio) {
         radio.checked = true;
         ev.preventDefault();
-        cur.querySelector('input[name="note"]').focus();
+        // Focus the note once the key is released, so its letter is not typed there.
+        noteNext = cur.querySelector('input[name="note"]');
       }
       return;
     }
@@ -205,6 +208,11 @@
     }
   });
 
+  var noteNext = null;
+  document.addEventListener("keyup", function () {
+    if (noteNext) { noteNext.focus(); noteNext = null; }
+  });
+
   // The note field: Enter rejects.
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && ev.target.matches('form.reject input[name="note"]')) {
@@ -228,7 +236,8 @@
       if (e.kind === "decided") {
         var li = document.getElementById("c" + e.comment_id);
         if (li && !li.classList.contains("done")) {
-          done(e.comment_id, (e.status === "approved" ? "Approved" : "Rejected") + " by " + (e.moderator || "someone") + " just now.");
+          // One's own decisions come back too: those just leave the list.
+          done(e.comment_id, e.moderator === me ? "" : (e.status === "approved" ? "Approved" : "Rejected") + " by " + (e.moderator || "someone") + " just now.");
         }
       } else if (e.kind === "submitted" && e.status === "pending" && onPending) {
         arrived++;
