@@ -12,37 +12,14 @@ const (
 	spanMinMargin = 0.08 // and at least this much margin on its own
 )
 
-// explain credits each feature's weight to the tokens that produced it and
-// returns the words that pushed the main score up most, as spans of the
+// explain returns, from the per-token credit computed by scoreMain, the words that pushed the main score up most, as spans of the
 // original text. Adjacent highlighted words separated only by spaces are
 // merged into one span.
 func (m *Model) explain(e *extractor, toks []token, text string) []Span {
 	if len(toks) == 0 {
 		return nil
 	}
-	h := m.main
-	nw, nc := groupNorms(e)
-	contrib := e.contrib[:0]
-	for range toks {
-		contrib = append(contrib, 0)
-	}
-	for i, f := range e.feats {
-		w := float64(h.book[uint8(h.codes[f.h&h.mask])])
-		if w == 0 {
-			continue
-		}
-		if i < e.nWord {
-			w *= nw
-		} else {
-			w *= nc
-		}
-		w /= float64(f.t1 - f.t0 + 1)
-		for t := f.t0; t <= f.t1; t++ {
-			contrib[t] += float32(w)
-		}
-	}
-	e.contrib = contrib
-
+	contrib := e.contrib
 	top := e.order[:0]
 	for i, c := range contrib {
 		if float64(c)*m.hdr.PlattA > spanMinMargin {
@@ -103,4 +80,42 @@ func onlySpaces(s string) bool {
 		s = s[n:]
 	}
 	return true
+}
+
+// scoreMain is the main head's margin, computed in one pass that also
+// credits each feature's weight to the tokens that produced it (for
+// explain).
+func (m *Model) scoreMain(e *extractor, ntok int) float64 {
+	h := m.main
+	nw, nc := groupNorms(e)
+	contrib := e.contrib[:0]
+	for range ntok {
+		contrib = append(contrib, 0)
+	}
+	var sw, sc float64
+	norm := nw
+	for i, f := range e.feats {
+		if i == e.nWord {
+			norm = nc
+		}
+		w := h.book[uint8(h.codes[f.h&h.mask])]
+		if w == 0 {
+			continue
+		}
+		if i < e.nWord {
+			sw += float64(w)
+		} else {
+			sc += float64(w)
+		}
+		if f.t0 == f.t1 {
+			contrib[f.t0] += w * float32(norm)
+			continue
+		}
+		share := w * float32(norm) / float32(f.t1-f.t0+1)
+		for t := f.t0; t <= f.t1; t++ {
+			contrib[t] += share
+		}
+	}
+	e.contrib = contrib
+	return h.Bias + sw*nw + sc*nc
 }

@@ -306,7 +306,7 @@ func (m *Model) Score(text string) Result {
 	e := m.pool.Get().(*extractor)
 	defer m.pool.Put(e)
 	toks := e.extract(text)
-	mg := m.main.margin(e)
+	mg := m.scoreMain(e, len(toks))
 	res := Result{Score: m.calibrate(mg)}
 	res.Spans = m.explain(e, toks, text)
 	return res

@@ -56,6 +56,9 @@ func leet(r rune) (rune, bool) {
 }
 
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '\'' || r == '*' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
+	}
 	return r == '\'' || r == '*' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 

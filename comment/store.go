@@ -30,7 +30,9 @@ type Store interface {
 
 	// CreateComment stores a new comment durably, creating its article from
 	// ArticleURL and ArticleTitle when it is the first. It sets c.ID,
-	// c.ArticleID and c.RootID. CodeInvalid (field parent_id) when the parent
+	// c.ArticleID and c.RootID. A comment created already decided (a rule's
+	// verdict: Status not pending and DecidedBy set) is written to the audit
+	// log in the same transaction. CodeInvalid (field parent_id) when the parent
 	// is not an approved comment of the same article, or (field article_url)
 	// when the article is closed; CodeNotFound when the site is unknown.
 	CreateComment(ctx context.Context, c *Comment) error

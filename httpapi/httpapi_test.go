@@ -28,7 +28,7 @@ const (
 
 // env is a server on a fresh SQLite database with one site and a token.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	api    *httpapi.Server
 	store  comment.Store
@@ -37,7 +37,7 @@ type env struct {
 	logBuf *bytes.Buffer
 }
 
-func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
+func newEnv(t testing.TB, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -20,6 +20,8 @@ func (s *Server) routes() []Route {
 		{"OPTIONS", "/api/v1/comments", s.cors(nil)},
 		{"GET", "/api/v1/comments/{id}", s.cors(s.handle(s.ownComment))},
 		{"OPTIONS", "/api/v1/comments/{id}", s.cors(nil)},
+		{"POST", "/api/v1/check", s.cors(s.handle(s.check))},
+		{"OPTIONS", "/api/v1/check", s.cors(nil)},
 		{"GET", "/api/v1/threads", s.cors(s.handle(s.thread))},
 		{"OPTIONS", "/api/v1/threads", s.cors(nil)},
 

@@ -45,6 +45,7 @@ type Server struct {
 	render  *Renderer
 	threads *threadCache
 	submit  *limiter
+	checks  *limiter
 	login   *limiter
 	mux     *http.ServeMux
 }
@@ -66,6 +67,8 @@ func New(cfg Config) *Server {
 		threads: newThreadCache(4096),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(10, 6*time.Second, cfg.NoRateLimits),
+		// The form checks as the reader pauses typing: 30, then one every 2 seconds.
+		checks: newLimiter(30, 2*time.Second, cfg.NoRateLimits),
 		// Five login attempts, then one every 12 seconds, per account and per address.
 		login: newLimiter(5, 12*time.Second, cfg.NoRateLimits),
 		mux:   http.NewServeMux(),

@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/demo"
 	"github.com/parleyhq/parley/secret"
+	"github.com/parleyhq/parley/widget"
 )
 
 // Names of what the demo sets up.
@@ -50,7 +51,8 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.mounts["GET /demo/"] = demo.Handler(demo.Page{BaseURL: a.baseURL, Site: demoSite})
+	a.mounts["GET /demo/"] = demo.Handler(demo.Page{BaseURL: a.baseURL, Site: demoSite,
+		Widget: widget.Snippet(a.baseURL, demoSite, demo.ArticleURL(a.baseURL), demo.Title, "")})
 	a.mounts["GET /{$}"] = http.RedirectHandler("/demo/", http.StatusFound)
 
 	w := e.stdout

@@ -291,7 +291,7 @@ func TestDemo(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "ambassadors") || !strings.Contains(string(page), "Share your point of view") {
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "ambassadors") || !strings.Contains(string(page), "data-parley") {
 		t.Fatalf("demo page: %d\n%.500s", resp.StatusCode, page)
 	}
 	c := client{t: t, base: base, token: tok[1]}
@@ -381,5 +381,37 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	if n := counts["pending"]; n != 1 {
 		t.Errorf("pending comments after drain = %d, want 1", n)
+	}
+}
+
+// The shipped classifier is wired into the running server: the check
+// endpoint warns about an attack on a person and not about harsh criticism
+// of a policy, and the attack goes first in the queue, flagged.
+func TestClassifierInPipeline(t *testing.T) {
+	dir := t.TempDir()
+	base, out := startServer(t, "demo", "--addr", "127.0.0.1:0", "--dir", dir)
+	tok := regexp.MustCompile(`API token:\s+(\S+)`).FindStringSubmatch(out.String())
+	c := client{t: t, base: base, token: tok[1]}
+	attack := "You're a paid troll and everyone here knows it."
+	criticism := "NATO's policy here is reckless, and this article is one-sided."
+	_, a := c.call("POST", "/api/v1/check", map[string]any{"body": attack, "site": "demo"}, nil)
+	_, b := c.call("POST", "/api/v1/check", map[string]any{"body": criticism, "site": "demo"}, nil)
+	if a["flagged"] != true || len(a["spans"].([]any)) == 0 {
+		t.Errorf("attack not flagged: %v", a)
+	}
+	if b["flagged"] != false {
+		t.Errorf("criticism flagged: %v", b)
+	}
+	article := base + "/demo/"
+	for _, body := range []string{criticism, attack} {
+		if code, r := c.call("POST", "/api/v1/comments", map[string]any{"site": "demo", "article_url": article, "name": "Reader", "email": "r@example.com", "body": body}, nil); code != 202 {
+			t.Fatalf("submit: %d %v", code, r)
+		}
+	}
+	_, q := c.call("GET", "/api/v1/admin/queue?site=demo", nil, nil)
+	items := q["items"].([]any)
+	first := items[0].(map[string]any)
+	if len(items) != 2 || first["body"] != attack || first["flagged"] != true || first["score"].(float64) < a["threshold"].(float64) {
+		t.Errorf("queue does not put the flagged attack first: %v", items)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/sqlite"
+	"github.com/parleyhq/parley/widget"
 )
 
 // serveConfig is everything `parley serve` is told.
@@ -122,10 +123,19 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	return &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: map[string]http.Handler{}, classifier: cls}, nil
+	mounts := map[string]http.Handler{}
+	mountWidget(mounts)
+	return &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls}, nil
 }
 
 func (a *app) close() { a.store.Close() }
+
+// mountWidget serves the embeddable widget from every Parley server.
+func mountWidget(mounts map[string]http.Handler) {
+	h := widget.Handler()
+	mounts["GET /embed.js"] = h
+	mounts["GET /widget/"] = h
+}
 
 // serve builds the API with the app's mounts and serves until ctx ends, then
 // drains requests in flight.

@@ -199,6 +199,18 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 		return storeErr(err, "Comment")
 	}
 	c.ID, _ = res.LastInsertId()
+	if c.Status != comment.StatusPending && c.DecidedBy != "" {
+		// A rule decided at submission (the honeypot, the classifier's
+		// auto-reject): that is a decision like any other, and is audited.
+		action := comment.ActionReject
+		if c.Status == comment.StatusApproved {
+			action = comment.ActionApprove
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			micro(c.DecidedAt), c.DecidedBy, string(action), c.ID, c.SiteID, string(c.Reason), c.Note); err != nil {
+			return storeErr(err, "Audit")
+		}
+	}
 	if c.Status == comment.StatusApproved {
 		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`, a.ID); err != nil {
 			return storeErr(err, "Article")

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		{"DecideConcurrent", testDecideConcurrent},
 		{"Accounts", testAccounts},
 		{"ForgetIPs", testForgetIPs},
+		{"CreateDecided", testCreateDecided},
 	}
 	tests = append(tests, dashboardTests...)
 	for _, tt := range tests {
@@ -509,5 +510,21 @@ func testForgetIPs(t *testing.T, s comment.Store) {
 	}
 	if c, _ := s.Comment(ctx, recent.ID); len(c.IPHash) == 0 {
 		t.Errorf("recent comment lost its IP hash")
+	}
+}
+
+func testCreateDecided(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "demo")
+	c := newComment("demo", "https://news.example/a", 1)
+	c.Status, c.Reason, c.DecidedBy, c.DecidedAt = comment.StatusRejected, comment.ReasonAdHominem, "classifier", c.CreatedAt
+	mustCreate(t, s, c)
+	log, err := s.Audit(ctx, comment.AuditFilter{CommentID: c.ID})
+	if err != nil || len(log) != 1 || log[0].Moderator != "classifier" || log[0].Action != comment.ActionReject || log[0].Reason != comment.ReasonAdHominem {
+		t.Errorf("audit of a comment rejected at submission = %+v, %v", log, err)
+	}
+	p := mustCreate(t, s, newComment("demo", "https://news.example/a", 2))
+	if log, _ := s.Audit(ctx, comment.AuditFilter{CommentID: p.ID}); len(log) != 0 {
+		t.Errorf("a pending comment has audit entries: %+v", log)
 	}
 }

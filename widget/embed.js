@@ -1,0 +1,436 @@
+/* Parley comment widget. Plain JavaScript, no framework, no build step.
+   Served by the Parley server; talks only to the server it came from. */
+(function () {
+  "use strict";
+  var perf = window.performance;
+  function mark(n) { try { perf.mark(n); } catch (e) { } }
+  mark("parley:script-start");
+
+  var script = document.currentScript;
+  var SRC = script ? script.src : "";
+  if (!SRC) {
+    var all = document.querySelectorAll("script[src]");
+    for (var i = 0; i < all.length; i++) if (/\/(widget\/)?embed(\.[0-9a-f]+)?\.js(\?|$)/.test(all[i].src)) SRC = all[i].src;
+  }
+  var BASE = new URL(SRC || "/", location.href).origin;
+  // The server replaces this placeholder with embed.css (see widget.go).
+  var CSS = "/*PARLEY_CSS*/";
+  var MAX_DEPTH = 4;
+  var SAVE_KEY = "parley:me";
+
+  // Every string the reader sees, in one place.
+  var STRINGS = {
+    en: {
+      heading: "Share your point of view",
+      notice: "Your comment will be posted pending moderator approval. No ad hominem attacks will be posted.",
+      emailNotice: "Your email address will not be published.",
+      requiredNotice: "Required fields are marked *",
+      name: "Name", email: "Email", website: "Website", body: "Comment",
+      save: "Save my name and email in this browser for the next time I comment",
+      send: "Post comment", sending: "Sending…",
+      required: "is required", badEmail: "must be a valid email address, like name@example.com",
+      badURL: "must be an http or https address",
+      fix: function (n) { return n === 1 ? "Please fix the field marked below." : "Please fix the " + n + " fields marked below."; },
+      failed: "Your comment could not be sent. Check your connection and try again.",
+      warnTitle: "This may read as a personal attack",
+      warnText: "Criticise ideas, not people. These words stood out:",
+      rephrase: "Rephrase", sendAnyway: "Send anyway",
+      pending: "Awaiting moderation", published: "Published",
+      rejected: "Not published", dismiss: "Dismiss",
+      count: function (n) { return n === 0 ? "No comments yet" : n === 1 ? "1 comment" : n + " comments"; },
+      thread: "Comments",
+      oldest: "Oldest first", newest: "Newest first", sort: "Sort comments",
+      reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ",
+      more: "Load more comments", loadFailed: "Comments could not be loaded.",
+      closed: "Comments are closed for this article.",
+      yours: "Your comment"
+    },
+    fr: {
+      heading: "Donnez votre point de vue",
+      notice: "Votre commentaire sera publié après validation par un modérateur. Aucune attaque ad hominem ne sera publiée.",
+      emailNotice: "Votre adresse e-mail ne sera pas publiée.",
+      requiredNotice: "Les champs obligatoires sont marqués *",
+      name: "Nom", email: "E-mail", website: "Site web", body: "Commentaire",
+      save: "Enregistrer mon nom et mon e-mail dans ce navigateur pour mon prochain commentaire",
+      send: "Publier le commentaire", sending: "Envoi…",
+      required: "est obligatoire", badEmail: "doit être une adresse e-mail valide, comme nom@exemple.fr",
+      badURL: "doit être une adresse http ou https",
+      fix: function (n) { return n === 1 ? "Corrigez le champ signalé ci-dessous." : "Corrigez les " + n + " champs signalés ci-dessous."; },
+      failed: "Votre commentaire n’a pas pu être envoyé. Vérifiez votre connexion et réessayez.",
+      warnTitle: "Ce texte peut passer pour une attaque personnelle",
+      warnText: "Critiquez les idées, pas les personnes. Ces mots ressortent :",
+      rephrase: "Reformuler", sendAnyway: "Envoyer quand même",
+      pending: "En attente de modération", published: "Publié",
+      rejected: "Non publié", dismiss: "Masquer",
+      count: function (n) { return n === 0 ? "Aucun commentaire" : n === 1 ? "1 commentaire" : n + " commentaires"; },
+      thread: "Commentaires",
+      oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", sort: "Trier les commentaires",
+      reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ",
+      more: "Afficher plus de commentaires", loadFailed: "Les commentaires n’ont pas pu être chargés.",
+      closed: "Les commentaires sont fermés pour cet article.",
+      yours: "Votre commentaire"
+    }
+  };
+
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) {
+      var v = attrs[k];
+      if (v == null || v === false) continue;
+      if (k === "text") e.textContent = v;
+      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    (kids || []).forEach(function (c) { if (c) e.append(c); });
+    return e;
+  }
+
+  // safeHref returns an http(s) URL or null: nothing else becomes a link.
+  function safeHref(s) {
+    try { var u = new URL(s); return u.protocol === "http:" || u.protocol === "https:" ? u.href : null; } catch (e) { return null; }
+  }
+
+  function store(k, v) {
+    try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, JSON.stringify(v)); } catch (e) { }
+  }
+  function load(k) { try { return JSON.parse(localStorage.getItem(k)); } catch (e) { return null; } }
+
+  // utf16At converts a UTF-8 byte offset into s to a JavaScript string index.
+  function utf16At(s, bytes) {
+    var b = new TextEncoder().encode(s).slice(0, bytes);
+    return new TextDecoder().decode(b).length;
+  }
+
+  function api(method, path, body) {
+    return fetch(BASE + path, {
+      method: method, credentials: "omit", cache: "no-cache",
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, ok: r.ok, json: j }; });
+    });
+  }
+
+  var widgetN = 0;
+
+  function Widget(host) {
+    var d = host.dataset;
+    var lang = (d.lang || (host.closest("[lang]") || {}).lang || document.documentElement.lang || "en").toLowerCase().split("-")[0];
+    var T = STRINGS[lang] || STRINGS.en;
+    var locale = STRINGS[lang] ? (d.lang || document.documentElement.lang || lang) : "en";
+    var site = d.site, url = d.url || location.href.split("#")[0], title = d.title || document.title;
+    var ownKey = "parley:own:" + site + ":" + url;
+    var uid = "p" + (++widgetN) + "-";
+    var root = host.attachShadow({ mode: "open" });
+    var sort = "oldest", next = null, parentID = null, checkable = true, confirmed = false;
+    var dateFmt;
+    try { dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }); } catch (e) { dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" }); }
+
+    root.append(el("style", { text: CSS }));
+
+    // The form.
+    var fields = {};
+    // field makes a labelled input whose description is its error message
+    // (and notice, when it has one).
+    function field(name, type, req, extra, notice) {
+      var id = uid + name, errID = id + "-err";
+      var input = type === "textarea" ? el("textarea", { id: id, name: name, rows: 6 }) : el("input", { id: id, name: name, type: type });
+      if (req) { input.required = true; input.setAttribute("aria-required", "true"); }
+      for (var k in extra) input.setAttribute(k, extra[k]);
+      var err = el("p", { id: errID, "class": "err", hidden: true });
+      input.setAttribute("aria-describedby", notice ? errID + " " + notice : errID);
+      fields[name] = { input: input, err: err, label: T[name] };
+      return el("div", { "class": "field field-" + name }, [
+        el("label", { "for": id }, [T[name], req ? el("span", { "class": "req", "aria-hidden": "true", text: " *" }) : null]),
+        input, err
+      ]);
+    }
+    var emailNoticeID = uid + "email-notice";
+    var status = el("div", { "class": "status", role: "alert" });
+    var warn = el("div", { "class": "warn", hidden: true, role: "alertdialog", "aria-labelledby": uid + "warn-title", "aria-describedby": uid + "warn-text" });
+    var sendBtn = el("button", { type: "submit", "class": "send", text: T.send });
+    var saveBox = el("input", { type: "checkbox", id: uid + "save", name: "save" });
+    var replying = el("p", { "class": "replying", hidden: true });
+    var form = el("form", { "class": "form", novalidate: true, "aria-labelledby": uid + "heading", onsubmit: onSubmit }, [
+      el("h2", { id: uid + "heading", text: T.heading }),
+      replying,
+      el("p", { "class": "notice" }, [T.notice + " ", el("span", { id: emailNoticeID, text: T.emailNotice }), " " + T.requiredNotice]),
+      field("name", "text", true, { autocomplete: "name", maxlength: "80" }),
+      field("email", "email", true, { autocomplete: "email" }, emailNoticeID),
+      field("website", "url", false, { autocomplete: "url", placeholder: "https://" }),
+      field("body", "textarea", true, { maxlength: "10000" }),
+      el("div", { "class": "hp", "aria-hidden": "true" }, [
+        el("label", { "for": uid + "homepage", text: "Homepage" }),
+        el("input", { id: uid + "homepage", name: "homepage", type: "text", tabindex: "-1", autocomplete: "off" })
+      ]),
+      el("div", { "class": "save" }, [saveBox, el("label", { "for": uid + "save", text: T.save })]),
+      warn, status,
+      el("div", { "class": "actions" }, [sendBtn])
+    ]);
+    var formSlot = el("div", { "class": "form-slot" }, [form]);
+
+    // The thread.
+    var countH = el("h2", { id: uid + "count", text: T.thread });
+    var sortSel = el("select", { id: uid + "sort", onchange: function () { sort = sortSel.value; loadThread(false); } }, [
+      el("option", { value: "oldest", text: T.oldest }), el("option", { value: "newest", text: T.newest })
+    ]);
+    var list = el("ol", { "class": "thread" });
+    var moreBtn = el("button", { type: "button", "class": "more", hidden: true, text: T.more, onclick: function () { loadThread(true); } });
+    var threadMsg = el("p", { "class": "thread-msg", role: "status" });
+    var own = el("ol", { "class": "thread own" });
+    var thread = el("section", { "class": "comments", "aria-labelledby": uid + "count" }, [
+      el("div", { "class": "bar" }, [countH, el("label", { "class": "sort" }, [el("span", { "class": "vh", text: T.sort }), sortSel])]),
+      own, list, threadMsg, moreBtn
+    ]);
+    root.append(el("div", { "class": "parley", lang: locale }, [formSlot, thread]));
+    mark("parley:form");
+    requestAnimationFrame(function () { setTimeout(function () { mark("parley:form-painted"); }); });
+
+    var saved = load(SAVE_KEY);
+    if (saved) {
+      fields.name.input.value = saved.name || "";
+      fields.email.input.value = saved.email || "";
+      fields.website.input.value = saved.website || "";
+      saveBox.checked = true;
+    }
+    fields.body.input.addEventListener("input", function () { confirmed = false; hideWarn(); });
+
+    function setError(name, msg) {
+      var f = fields[name];
+      if (!f) return false;
+      f.err.textContent = f.label + " " + msg;
+      f.err.hidden = false;
+      f.input.setAttribute("aria-invalid", "true");
+      return true;
+    }
+    function clearErrors() {
+      for (var k in fields) { fields[k].err.hidden = true; fields[k].err.textContent = ""; fields[k].input.removeAttribute("aria-invalid"); }
+      status.textContent = "";
+    }
+    function showErrors(errs, detail) {
+      var first = null, n = 0;
+      ["name", "email", "website", "body"].forEach(function (k) {
+        errs.forEach(function (e) {
+          if (e.field === k && !fields[k].input.hasAttribute("aria-invalid")) { setError(k, e.message); n++; first = first || fields[k].input; }
+        });
+      });
+      status.textContent = n ? T.fix(n) : (detail || T.failed);
+      if (first) first.focus();
+    }
+    function values() {
+      var v = {};
+      ["name", "email", "website", "body"].forEach(function (k) { v[k] = fields[k].input.value; });
+      v.homepage = form.elements.homepage.value;
+      return v;
+    }
+    function localErrors(v) {
+      var errs = [];
+      if (!v.name.trim()) errs.push({ field: "name", message: T.required });
+      if (!v.email.trim()) errs.push({ field: "email", message: T.required });
+      else if (!/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/.test(v.email.trim())) errs.push({ field: "email", message: T.badEmail });
+      if (v.website.trim() && !safeHref(v.website.trim())) errs.push({ field: "website", message: T.badURL });
+      if (!v.body.trim()) errs.push({ field: "body", message: T.required });
+      return errs;
+    }
+
+    function hideWarn() { warn.hidden = true; warn.textContent = ""; }
+    function showWarn(body, spans) {
+      var text = el("p", { "class": "quote" }), at = 0;
+      spans.map(function (s) { return [utf16At(body, s.start), utf16At(body, s.end)]; })
+        .sort(function (a, b) { return a[0] - b[0]; })
+        .forEach(function (s) {
+          if (s[0] < at) return;
+          text.append(body.slice(at, s[0]), el("mark", { text: body.slice(s[0], s[1]) }));
+          at = s[1];
+        });
+      text.append(body.slice(at));
+      warn.textContent = "";
+      warn.append(
+        el("h3", { id: uid + "warn-title", text: T.warnTitle }),
+        el("p", { id: uid + "warn-text", text: T.warnText }), text,
+        el("div", { "class": "actions" }, [
+          el("button", { type: "button", text: T.rephrase, onclick: function () { hideWarn(); fields.body.input.focus(); } }),
+          el("button", { type: "button", "class": "anyway", text: T.sendAnyway, onclick: function () { confirmed = true; hideWarn(); send(); } })
+        ]));
+      warn.hidden = false;
+      warn.querySelector("button").focus();
+    }
+
+    function onSubmit(ev) {
+      ev.preventDefault();
+      clearErrors();
+      var v = values(), errs = localErrors(v);
+      if (errs.length) return showErrors(errs);
+      if (confirmed || !checkable) return send();
+      sendBtn.disabled = true;
+      api("POST", "/api/v1/check", { body: v.body }).then(function (r) {
+        sendBtn.disabled = false;
+        if (r.status === 404 || r.status === 405) checkable = false;
+        if (r.ok && r.json.flagged) return showWarn(v.body, r.json.spans || []);
+        send();
+      }, function () { sendBtn.disabled = false; send(); });
+    }
+
+    function send() {
+      var v = values();
+      var req = { site: site, article_url: url, article_title: title, name: v.name, email: v.email.trim(), website: v.website.trim(), body: v.body, homepage: v.homepage };
+      if (parentID) req.parent_id = parentID;
+      sendBtn.disabled = true;
+      sendBtn.textContent = T.sending;
+      api("POST", "/api/v1/comments", req).then(function (r) {
+        sendBtn.disabled = false;
+        sendBtn.textContent = T.send;
+        if (!r.ok) return showErrors(r.json.errors || [], r.json.detail);
+        store(SAVE_KEY, saveBox.checked ? { name: v.name, email: v.email.trim(), website: v.website.trim() } : null);
+        var mine = load(ownKey) || [];
+        mine.push({ id: r.json.id, token: r.json.edit_token });
+        store(ownKey, mine);
+        var c = { id: r.json.id, parent_id: parentID, author: { name: v.name, website: req.website }, status: "pending", message: r.json.message };
+        fields.body.input.value = "";
+        confirmed = false;
+        var node = placeOwn(c, null);
+        closeReply();
+        status.textContent = r.json.message || "";
+        node.querySelector(".body").textContent = v.body;
+        node.scrollIntoView({ block: "nearest" });
+      }, function () {
+        sendBtn.disabled = false;
+        sendBtn.textContent = T.send;
+        status.textContent = T.failed;
+      });
+    }
+
+    function openReply(c, li) {
+      parentID = c.id;
+      replying.textContent = "";
+      replying.append(T.replyingTo + c.author.name + " · ", el("button", { type: "button", "class": "link", text: T.cancel, onclick: closeReply }));
+      replying.hidden = false;
+      li.querySelector(":scope > article").after(form);
+      fields.body.input.focus();
+    }
+    function closeReply() {
+      if (!parentID) return;
+      parentID = null;
+      replying.hidden = true;
+      formSlot.append(form);
+    }
+
+    function fmtTime(iso) {
+      var t = new Date(iso);
+      return isNaN(t) ? "" : dateFmt.format(t);
+    }
+
+    // renderComment builds one comment and its replies. html is sanitized by
+    // the server; the name and website are never parsed as HTML.
+    function renderComment(c, depth) {
+      var href = c.author.website ? safeHref(c.author.website) : null;
+      var who = href ? el("a", { href: href, rel: "nofollow ugc noopener", "class": "author", text: c.author.name })
+        : el("span", { "class": "author", text: c.author.name });
+      var body = el("div", { "class": "body" });
+      if (c.html != null) body.innerHTML = c.html;
+      var li = el("li", { id: uid + "c" + c.id, "data-id": c.id });
+      var foot = el("footer");
+      var art = el("article", { "aria-label": c.author.name }, [
+        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" })]),
+        body, foot
+      ]);
+      if (c.status) {
+        art.classList.add("mine");
+        foot.append(el("p", { "class": "badge " + c.status, text: c.status === "pending" ? T.pending : c.status === "approved" ? T.published : T.rejected + (c.message ? ": " + c.message : "") }));
+        if (c.status === "rejected") foot.append(el("button", { type: "button", "class": "link", text: T.dismiss, onclick: function () { forget(c.id); li.remove(); } }));
+      } else if (!closed) {
+        foot.append(el("button", { type: "button", "class": "link", text: T.reply, "aria-label": T.reply + " – " + c.author.name, onclick: function () { openReply(c, li); } }));
+      }
+      li.append(art);
+      var replies = el("ol", { "class": depth >= MAX_DEPTH ? "replies flat" : "replies" });
+      (c.replies || []).forEach(function (r) { replies.append(renderComment(r, depth + 1)); });
+      li.append(replies);
+      return li;
+    }
+
+    function forget(id) { store(ownKey, (load(ownKey) || []).filter(function (m) { return m.id !== id; })); }
+
+    // placeOwn shows the reader's own comment where it belongs in the thread.
+    function placeOwn(c, html) {
+      c.html = html;
+      var parent = c.parent_id && root.getElementById(uid + "c" + c.parent_id);
+      var li;
+      if (parent) {
+        var ol = parent.querySelector(":scope > ol");
+        li = renderComment(c, 1 + depthOf(parent));
+        ol.append(li);
+      } else {
+        li = renderComment(c, 0);
+        if (sort === "newest") own.prepend(li); else own.append(li);
+      }
+      return li;
+    }
+    function depthOf(li) { var n = 0; while ((li = li.parentElement.closest("li"))) n++; return n; }
+
+    var closed = false, total = 0;
+    function loadThread(more) {
+      var q = "/api/v1/threads?site=" + encodeURIComponent(site) + "&url=" + encodeURIComponent(url) + "&sort=" + sort + (more && next ? "&after=" + encodeURIComponent(next) : "");
+      moreBtn.disabled = true;
+      return api("GET", q).then(function (r) {
+        moreBtn.disabled = false;
+        if (!r.ok) {
+          if (r.status === 404 && !more) { setCount(0); return; }
+          threadMsg.textContent = T.loadFailed;
+          return;
+        }
+        var th = r.json;
+        if (!more) { list.textContent = ""; closeReply(); }
+        closed = th.article.closed;
+        formSlot.hidden = closed;
+        threadMsg.textContent = closed ? T.closed : "";
+        setCount(th.article.comment_count);
+        var frag = document.createDocumentFragment();
+        th.comments.forEach(function (c) { frag.append(renderComment(c, 0)); });
+        list.append(frag);
+        next = th.next;
+        moreBtn.hidden = !next;
+        host.dispatchEvent(new CustomEvent("parley:thread", { detail: { comments: th.comments.length, more: more } }));
+      }, function () { moreBtn.disabled = false; threadMsg.textContent = T.loadFailed; });
+    }
+    function setCount(n) { total = n; countH.textContent = T.count(n); }
+
+    // The reader's own comments, kept by edit token until they are decided.
+    function loadOwn() {
+      var mine = load(ownKey) || [];
+      own.textContent = "";
+      return Promise.all(mine.map(function (m) {
+        return api("GET", "/api/v1/comments/" + m.id + "?token=" + encodeURIComponent(m.token)).then(function (r) {
+          if (r.status === 404) return forget(m.id);
+          if (!r.ok) return;
+          var c = r.json;
+          c.id = m.id;
+          var inThread = root.getElementById(uid + "c" + c.id);
+          if (c.status === "approved") {
+            forget(m.id);
+            if (inThread) {
+              inThread.querySelector("article").classList.add("mine");
+              inThread.querySelector("footer").prepend(el("p", { "class": "badge approved", text: T.published }));
+            } else placeOwn(c, c.html);
+            return;
+          }
+          if (c.status === "rejected") c.message = c.message.replace(/^[^:]*:\s*/, "").replace(/\.$/, "");
+          placeOwn(c, c.html);
+        }, function () { });
+      })).then(function () {
+        host.setAttribute("data-parley-ready", "");
+        host.dispatchEvent(new CustomEvent("parley:ready"));
+      });
+    }
+
+    loadThread(false).then(loadOwn);
+  }
+
+  function start() {
+    var hosts = document.querySelectorAll("[data-parley]");
+    for (var i = 0; i < hosts.length; i++) if (!hosts[i].shadowRoot) Widget(hosts[i]);
+  }
+  // The snippet's placeholder comes before the script, so it is usually in
+  // the document already: start at once, and again for any that follow.
+  start();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+})();
