@@ -16,7 +16,7 @@ import (
 
 // newBrowser starts a headless Chromium with its own profile: its own
 // cookies, so two of them are two moderators' sessions.
-func newBrowser(t *testing.T) context.Context {
+func newDashboardBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := "/usr/bin/chromium"
 	if p := os.Getenv("PARLEY_CHROMIUM"); p != "" {
@@ -69,7 +69,7 @@ func dashLogin(t *testing.T, ctx context.Context, base, name, password string) {
 	)
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func dashboardScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -123,8 +123,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		ids[s.name] = append(ids[s.name], int64(body["id"].(float64)))
 	}
 
-	ann := newBrowser(t)
-	bob := newBrowser(t)
+	ann := newDashboardBrowser(t)
+	bob := newDashboardBrowser(t)
 	dashLogin(t, ann, base, "ann", "ann-password-1")
 	dashLogin(t, bob, base, "bob", "bob-password-1")
 	if n := eval[int](t, ann, `document.querySelectorAll("li.item").length`); n != 10 {
@@ -150,7 +150,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if n := eval[string](t, ann, `document.querySelector('[data-count="pending"]').textContent`); n != "9" {
 		t.Errorf("live pending count = %s, want 9", n)
 	}
-	screenshot(t, ann, "queue.png")
+	dashboardScreenshot(t, ann, "queue.png")
 
 	// ann clears the rest with the keyboard alone.
 	current := func() (id, author string) {
@@ -224,5 +224,5 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	do(t, ann, "statistics", chromedp.Navigate(base+"/admin/stats"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
-	screenshot(t, ann, "stats.png")
+	dashboardScreenshot(t, ann, "stats.png")
 }
