@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -304,6 +305,7 @@ func (s *Server) Decide(ctx context.Context, d comment.Decision) (comment.Commen
 		return c, err
 	}
 	s.threadChanged(ctx, c.SiteID, c.ArticleURL)
+	s.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: d.Moderator})
 	return c, nil
 }
 
@@ -411,6 +413,16 @@ type articleRequest struct {
 	URL  string `json:"url"`
 }
 
+// SetArticleClosed opens or closes an article to new comments and drops its
+// cached thread on every instance; the store's codes.
+func (s *Server) SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error {
+	if err := s.Store.SetArticleClosed(ctx, siteID, url, closed); err != nil {
+		return err
+	}
+	s.threadChanged(ctx, siteID, url)
+	return nil
+}
+
 func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed bool) error {
 	var req articleRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -426,10 +438,9 @@ func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed
 	if len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
-	if err := s.Store.SetArticleClosed(r.Context(), req.Site, req.URL, closed); err != nil {
+	if err := s.SetArticleClosed(r.Context(), req.Site, req.URL, closed); err != nil {
 		return err
 	}
-	s.threadChanged(r.Context(), req.Site, req.URL)
 	writeJSON(w, http.StatusOK, map[string]any{"site": req.Site, "url": req.URL, "closed": closed})
 	return nil
 }

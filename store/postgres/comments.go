@@ -13,23 +13,38 @@ import (
 
 // CreateSite adds a site.
 func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
-	origins, err := json.Marshal(nonNil(site.Origins))
+	lists, err := siteLists(site)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, site.ID, string(origins), site.FlagThreshold, site.AutoRejectThreshold, ts(site.CreatedAt))
+	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		string(site.Mode), lists[1], lists[2], site.LinkLimit, ts(site.CreatedAt))
 	return storeErr(err, "Site")
+}
+
+// siteLists encodes a site's origins, banned and suspect words as JSON.
+func siteLists(site comment.Site) ([3]string, error) {
+	var out [3]string
+	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords} {
+		b, err := json.Marshal(nonNil(l))
+		if err != nil {
+			return out, err
+		}
+		out[i] = string(b)
+	}
+	return out, nil
 }
 
 // UpdateSite replaces a site's settings.
 func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
-	origins, err := json.Marshal(nonNil(site.Origins))
+	lists, err := siteLists(site)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3 WHERE id = $4`,
-		string(origins), site.FlagThreshold, site.AutoRejectThreshold, site.ID)
+	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3,
+		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7 WHERE id = $8`,
+		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -39,16 +54,31 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	return nil
 }
 
-const siteCols = `id, origins, flag_threshold, auto_reject_threshold, created_at`
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at`
 
 func scanSite(row pgx.Row) (comment.Site, error) {
 	var site comment.Site
-	var origins []byte
-	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &site.CreatedAt); err != nil {
+	var origins, banned, suspect []byte
+	var mode string
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.CreatedAt); err != nil {
 		return site, err
 	}
 	site.CreatedAt = utc(site.CreatedAt)
-	return site, json.Unmarshal(origins, &site.Origins)
+	site.Mode = comment.Mode(mode)
+	if err := json.Unmarshal(origins, &site.Origins); err != nil {
+		return site, err
+	}
+	for _, l := range []struct {
+		raw []byte
+		dst *[]string
+	}{{banned, &site.BannedWords}, {suspect, &site.SuspectWords}} {
+		if len(l.raw) > 0 && string(l.raw) != "[]" {
+			if err := json.Unmarshal(l.raw, l.dst); err != nil {
+				return site, err
+			}
+		}
+	}
+	return site, nil
 }
 
 // Site returns one site.
@@ -314,7 +344,7 @@ func queryComments(ctx context.Context, q interface {
 	return out, storeErr(rows.Err(), "Comment")
 }
 
-func queueSQL(bySite, after bool) string {
+func queueSQL(bySite, after, search, flaggedOnly bool) string {
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
 	n := 1
 	arg := func() string { s := "$" + strconv.Itoa(n); n++; return s }
@@ -322,6 +352,15 @@ func queueSQL(bySite, after bool) string {
 		q += `c.site_id = ` + arg() + ` AND `
 	}
 	q += `c.status = ` + arg()
+	if flaggedOnly {
+		q += ` AND c.flagged`
+	}
+	if search {
+		// strpos, not LIKE: the needle is literal, % and _ included.
+		x := arg()
+		q += ` AND (strpos(lower(c.body), ` + x + `) > 0 OR strpos(lower(c.author_name), ` + x + `) > 0 OR strpos(lower(c.author_website), ` + x + `) > 0
+			OR strpos(lower(a.title), ` + x + `) > 0 OR strpos(lower(a.url), ` + x + `) > 0)`
+	}
 	if after {
 		f := arg()
 		q += ` AND (c.flagged < ` + f + ` OR (c.flagged = ` + f + ` AND (c.created_at, c.id) > (` + arg() + `, ` + arg() + `)))`
@@ -339,11 +378,26 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		args = append(args, q.SiteID)
 	}
 	args = append(args, string(q.Status))
+	if q.Search != "" {
+		// Lower-cased like SQLite's lower(): ASCII only, so both stores
+		// match the same comments.
+		args = append(args, asciiLower(q.Search))
+	}
 	if !q.After.IsZero() {
 		args = append(args, q.After.Flagged, ts(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit)
-	return queryComments(ctx, s.pool, queueSQL(q.SiteID != "", !q.After.IsZero()), args...)
+	return queryComments(ctx, s.pool, queueSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly), args...)
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // CountByStatus counts comments per status, from the trigger-kept counts.
@@ -451,6 +505,9 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 	}
 	if f.Moderator != "" {
 		q += ` AND moderator = ` + arg(f.Moderator)
+	}
+	if f.Action != "" {
+		q += ` AND action = ` + arg(string(f.Action))
 	}
 	if f.CommentID != 0 {
 		q += ` AND comment_id = ` + arg(f.CommentID)

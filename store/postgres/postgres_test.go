@@ -106,6 +106,11 @@ func TestCommentCounts(t *testing.T) {
 				t.Errorf("%s: %s count %d, want %d", when, st, got[st], want[st])
 			}
 		}
+		var flagged int
+		s.Pool().QueryRow(ctx, `SELECT count(*) FROM comments WHERE status = 'pending' AND flagged`).Scan(&flagged)
+		if n, err := s.CountFlagged(ctx, "news"); err != nil || n != flagged {
+			t.Errorf("%s: CountFlagged = %d, %v; want %d", when, n, err, flagged)
+		}
 	}
 	ids := add(6)
 	check("first count (folds)")
