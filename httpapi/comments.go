@@ -326,7 +326,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Status == comment.StatusApproved {
-		s.threads.invalidate(articleKey(c.SiteID, c.ArticleURL))
+		s.threadChanged(ctx, c.SiteID, c.ArticleURL)
 	}
 	s.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status})
 	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})

@@ -18,7 +18,8 @@ import (
 // BenchmarkPostgresInstances measures submissions and thread reads per
 // second against one and two `parley serve` instances (in this process, on
 // two ports) sharing one PostgreSQL database, rate limits off. The client
-// spreads requests over the instances round-robin. Client, servers and
+// spreads requests over the instances round-robin. Submissions come from
+// 1,000 readers (each submission looks up its author's history). Client, servers and
 // PostgreSQL share the machine's cores, so this measures whether a second
 // instance helps on one machine, not what two machines would do.
 //
@@ -80,7 +81,7 @@ func BenchmarkPostgresInstances(b *testing.B) {
 				for pb.Next() {
 					i := next.Add(1)
 					body, _ := json.Marshal(map[string]any{"site": "news", "article_url": fmt.Sprintf("https://news.example/a%d", i%20),
-						"name": "Reader", "email": "r@example.com", "body": fmt.Sprintf("Submission %d: the minister's plan looks costly to me.", i)})
+						"name": "Reader", "email": fmt.Sprintf("r%d@example.com", i%1000), "body": fmt.Sprintf("Submission %d: the minister's plan looks costly to me.", i)})
 					resp, err := client.Post(instances[i%int64(n)]+"/api/v1/comments", "application/json", bytes.NewReader(body))
 					if err != nil {
 						b.Error(err)

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres/pgtest"
+	"github.com/parleyhq/parley/store/sqlite"
 )
 
 // serveFor runs `parley serve` until stop is called, returning its URL.
@@ -90,13 +93,28 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 		t.Fatalf("login: %d %v", code, res)
 	}
 	stop()
+	// A banned commenter (the dashboard's doing) moves too; the ban and
+	// the rejection of their pending comment are two more audit entries.
+	keys, err := secret.LoadOrCreate(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.SetStanding(context.Background(), comment.StandingChange{SiteID: "news", EmailHMAC: keys.EmailHMAC("r3@example.com"),
+		Standing: comment.StandingBanned, CommentID: int64(approved[0]), Moderator: "ann", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
 
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"copy", "--from", db, "--to", pg}, envFrom(nil), strings.NewReader(""), &stdout, &stderr); err != nil {
 		t.Fatalf("copy: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	t.Logf("copy report:\n%s%s", stdout.String(), stderr.String())
-	for _, want := range []string{"comments           24 rows", "audit_log          18 rows", "sessions            1 rows", "copied "} {
+	for _, want := range []string{"comments           24 rows", "audit_log          20 rows", "sessions            1 rows", "commenters          1 rows", "copied "} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("copy report lacks %q:\n%s", want, stdout.String())
 		}
@@ -137,7 +155,7 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	}
 
 	// A second copy refuses the now non-empty target, unless forced.
-	err := run(context.Background(), []string{"copy", "--from", db, "--to", pg}, envFrom(nil), strings.NewReader(""), &stdout, &stderr)
+	err = run(context.Background(), []string{"copy", "--from", db, "--to", pg}, envFrom(nil), strings.NewReader(""), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("copy into a non-empty target: %v", err)
 	}

@@ -349,3 +349,38 @@ func TestBusBroadcast(t *testing.T) {
 		t.Errorf("heard %v, want the event on both instances", heard)
 	}
 }
+
+// A trusted commenter's comment approved at submission on B (a site in
+// auto-approve-trusted mode) is in A's next thread read.
+func TestTwoInstancesAutoApproved(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(t, false), c.start(t, false)
+	hearEachOther(t, a, b)
+	ctx := context.Background()
+	_, first := a.submit("A first comment, to be trusted from.")
+	site, err := a.store.Site(ctx, "news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Mode = comment.ModeAutoApproveTrusted
+	if err := a.store.UpdateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.SetStanding(ctx, comment.StandingChange{SiteID: "news", EmailHMAC: c.keys.EmailHMAC("ada@example.com"),
+		Standing: comment.StandingTrusted, CommentID: first, Moderator: "ann", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if ids := a.threadIDs(); len(ids) != 0 { // cached, empty
+		t.Fatalf("thread = %v, want empty", ids)
+	}
+	code, id := b.submit("Trusted, so published at once.")
+	if code != 202 {
+		t.Fatalf("submit to B: %d", code)
+	}
+	if got, err := b.store.Comment(ctx, id); err != nil || got.Status != comment.StatusApproved {
+		t.Fatalf("comment from a trusted commenter = %s, %v; want approved at submission", got.Status, err)
+	}
+	if ids := a.threadIDs(); !contains(ids, id) {
+		t.Errorf("A's thread %v lacks comment %d auto-approved on B (stale cache)", ids, id)
+	}
+}
