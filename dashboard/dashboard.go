@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
@@ -63,7 +64,15 @@ type Handler struct {
 	Config
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// closing is closed by CloseStreams, ending every event stream.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// CloseStreams ends every open event stream, so that a graceful shutdown
+// does not wait for dashboards that would otherwise listen forever.
+// Register it with http.Server.RegisterOnShutdown.
+func (h *Handler) CloseStreams() { h.closeOnce.Do(func() { close(h.closing) }) }
 
 // Route is one method and pattern the dashboard serves.
 type Route struct {
@@ -128,7 +137,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
 	}
-	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux(), closing: make(chan struct{})}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -636,7 +636,12 @@ func TestLiveEvents(t *testing.T) {
 			if !strings.HasPrefix(line, "data: "+want) || !strings.Contains(line, `"approved":1`) {
 				t.Errorf("event = %s", line)
 			}
-			return
+			break
 		}
+	}
+	// A shutting-down server ends the stream instead of waiting for it.
+	e.dash.CloseStreams()
+	if _, err := io.ReadAll(rd); err != nil {
+		t.Errorf("stream did not end cleanly: %v", err)
 	}
 }

@@ -48,6 +48,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) err
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-h.closing:
+			return nil
 		case <-ping.C:
 			// Re-check the session: logging out or expiring ends the stream.
 			if _, err := h.session(r); err != nil {
