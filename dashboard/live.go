@@ -60,6 +60,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) err
 			if !ok {
 				return nil
 			}
+			if !s.Moderator.MaySee(e.SiteID) {
+				continue
+			}
 			le := liveEvent{Kind: string(e.Kind), CommentID: e.CommentID, Site: e.SiteID, Status: e.Status, Moderator: e.Moderator}
 			// Counts are for every site: the page filters nothing live.
 			if counts, err := h.Store.CountByStatus(ctx, ""); err == nil {
