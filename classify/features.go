@@ -23,7 +23,11 @@ const (
 	seedCue   = 0x5851f42d4c957f2d
 	seedAddr  = 0x14057b7ef767814f
 	seedJudge = 0x7fb5d329728ea185
+	seedLex   = 0x3c6ef372fe94f82b
 )
+
+// lexCues switches the lexicon cue features on (see lexicon.go).
+var lexCues = true
 
 // feat is one feature occurrence: its 32-bit hash and the tokens [t0, t1]
 // it came from.
@@ -129,6 +133,7 @@ type extractor struct {
 	contrib []float32
 	order   []int32
 	nWord   int // feats[:nWord] are word-group features, the rest char
+	nBase   int // feats[nBase:nWord] are the lexicon cues
 }
 
 // extract tokenises text and fills e.feats. Word-group features come first.
@@ -157,6 +162,10 @@ func (e *extractor) extract(text string) []token {
 		}
 	}
 	e.cues(toks, buf)
+	e.nBase = len(e.feats)
+	if lexCues {
+		e.lexCues(toks, buf, text)
+	}
 	e.nWord = len(e.feats)
 
 	for i, t := range toks {
@@ -239,3 +248,67 @@ func (e *extractor) cues(toks []token, buf []byte) {
 }
 
 func tokText(buf []byte, t token) []byte { return buf[t.off : t.off+t.n] }
+
+// lexCues adds a feature per lexicon word (its class), and the class
+// joined with the nearest preceding reference to a person (a pronoun, a
+// person noun, a capitalised name or an @handle within three tokens) or a
+// possessive ("his record", "her lies").
+func (e *extractor) lexCues(toks []token, buf []byte, text string) {
+	n := int32(len(toks))
+	lastPerson := int32(-100)
+	lastPoss := int32(-100)
+	for i := int32(0); i < n; i++ {
+		w := tokText(buf, toks[i])
+		k := e.kinds[i] &^ 0x80
+		if k == targetYou || k == targetPerson {
+			lastPerson = i
+			switch string(w) {
+			case "his", "her", "your", "their", "ur":
+				lastPoss = i
+			}
+		} else if isName(text, toks[i]) {
+			lastPerson = i
+		}
+		c := lexWords[string(w)]
+		if c == 0 {
+			continue
+		}
+		e.feats = append(e.feats, feat{mix(seedLex + uint64(c)), i, i})
+		if i-lastPerson <= 3 {
+			e.feats = append(e.feats, feat{mix(seedLex + 16 + uint64(c)), lastPerson, i})
+		}
+		if i-lastPoss == 1 {
+			e.feats = append(e.feats, feat{mix(seedLex + 32 + uint64(c)), lastPoss, i})
+		}
+	}
+}
+
+// isName reports whether a token was typed as a capitalised word that does
+// not start a sentence, or as an @handle: most likely a person's name.
+func isName(text string, t token) bool {
+	s := int(t.start)
+	if s >= len(text) {
+		return false
+	}
+	if s > 0 && text[s-1] == '@' {
+		return true
+	}
+	c := text[s]
+	if c < 'A' || c > 'Z' || s == 0 {
+		return false
+	}
+	if t.end-t.start > 1 && text[s+1] >= 'A' && text[s+1] <= 'Z' {
+		return false // SHOUTING or an acronym
+	}
+	// Sentence start: previous non-space byte ends a sentence.
+	for j := s - 1; j >= 0; j-- {
+		switch text[j] {
+		case ' ', '\t', '\n', '"', '\'':
+			continue
+		case '.', '!', '?':
+			return false
+		}
+		return true
+	}
+	return false
+}
