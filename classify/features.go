@@ -121,6 +121,7 @@ func init() {
 		"some", "kind", "sort", "bit", "little", "pretty", "quite", "too", "even", "also", "only", "definitely", "own"} {
 		fillers[w] = true
 	}
+	buildWordInfo()
 }
 
 // extractor turns tokens into features. It is pooled with the tokenizer.
@@ -129,6 +130,7 @@ type extractor struct {
 	feats []feat
 	th    []uint64 // token hashes
 	kinds []targetKind
+	lex   []uint8 // lexicon class per token
 	// explanation scratch
 	contrib []float32
 	order   []int32
@@ -143,10 +145,14 @@ func (e *extractor) extract(text string) []token {
 	e.feats = e.feats[:0]
 	e.th = e.th[:0]
 	e.kinds = e.kinds[:0]
+	e.lex = e.lex[:0]
 	for _, t := range toks {
 		w := buf[t.off : t.off+t.n]
 		e.th = append(e.th, hashBytes(w))
-		e.kinds = append(e.kinds, tokenKind(w))
+		// One map lookup per token (string(w) does not allocate).
+		info := wordInfo[string(w)]
+		e.kinds = append(e.kinds, targetKind(info))
+		e.lex = append(e.lex, uint8(info>>8))
 	}
 	n := int32(len(toks))
 	for i := int32(0); i < n; i++ {
@@ -199,12 +205,20 @@ func (e *extractor) extract(text string) []token {
 	return toks
 }
 
-func tokenKind(w []byte) targetKind {
-	// map lookups with string(w) do not allocate.
-	if k, ok := kindCopula[string(w)]; ok {
-		return k | 0x80
+// wordInfo merges kindCopula (kind | 0x80), kindWords and lexWords (<< 8)
+// into one table, built once at init.
+var wordInfo = map[string]uint16{}
+
+func buildWordInfo() {
+	for w, k := range kindWords {
+		wordInfo[w] |= uint16(k)
 	}
-	return kindWords[string(w)]
+	for w, k := range kindCopula {
+		wordInfo[w] = wordInfo[w]&^0xff | uint16(k|0x80)
+	}
+	for w, c := range lexWords {
+		wordInfo[w] |= uint16(c) << 8
+	}
 }
 
 // cues adds the features that mark a comment as being about a person:
@@ -269,7 +283,7 @@ func (e *extractor) lexCues(toks []token, buf []byte, text string) {
 		} else if isName(text, toks[i]) {
 			lastPerson = i
 		}
-		c := lexWords[string(w)]
+		c := e.lex[i]
 		if c == 0 {
 			continue
 		}

@@ -13,9 +13,12 @@ const (
 	lexPolicy = 2
 )
 
-var lexWords = map[string]uint8{}
+// lexWords is built by a package variable initialiser, so it is ready
+// before features.go's init merges it into wordInfo.
+var lexWords = makeLexicon()
 
-func init() {
+func makeLexicon() map[string]uint8 {
+	lexWords := map[string]uint8{}
 	for _, w := range strings.Fields(`
 liar liars lie lies lying lied dishonest dishonesty deceitful deceptive deceive deceiving misleading untrustworthy
 corrupt corruption crook crooks crooked fraud frauds fraudulent con conman scam scammer sham phony phoney fake
@@ -54,4 +57,5 @@ statute ordinance provision provisions mandate mandates subsidy subsidies loopho
 			lexWords[w] = lexPolicy
 		}
 	}
+	return lexWords
 }
