@@ -27,6 +27,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -376,27 +377,40 @@ func TestBrowserKeyboardAndErrors(t *testing.T) {
 
 // firstPaint is what embed.js marks, in ms since navigation.
 type firstPaint struct {
-	Loaded, Start, Form, Painted float64
+	Loaded, Start, Form, Painted, Size float64
 }
 
-// The form is painted within 100 ms of the script arriving. The test loads
-// the demo nine times and judges the fastest load: on a shared machine the
-// other loads measure the other processes as much as the widget (their
-// median and maximum are logged too). A widget that needs more than 100 ms
-// of main-thread work fails on every load.
+// The form is painted within 100 ms of the script arriving. The browser is
+// warmed up by one load; then the HTTP cache is switched off, so that every
+// load downloads and compiles the script as on a reader's first visit. The
+// test judges the fastest of fifteen loads: on a shared machine the others
+// measure the other processes as much as the widget (their median and
+// maximum are logged). A widget that needs more than 100 ms of main-thread
+// work fails on every load.
 func TestBrowserFirstPaint(t *testing.T) {
 	ctx := newBrowser(t)
 	d := startDemo(t)
+	openDemo(t, ctx, d)
+	browse(t, ctx, "disable the cache", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+		return err
+	}))
 	var after, build []float64
-	for i := 0; i < 9; i++ {
+	for i := 0; i < 15; i++ {
 		openDemo(t, ctx, d)
 		waitFor(t, ctx, "the paint mark", `performance.getEntriesByName("parley:form-painted").length`)
 		var fp firstPaint
 		jsInto(t, ctx, "marks", `(() => {
 			const m = n => performance.getEntriesByName(n)[0].startTime;
 			const r = performance.getEntriesByType("resource").find(e => e.name.includes("/widget/embed."));
-			return {loaded: r.responseEnd, start: m("parley:script-start"), form: m("parley:form"), painted: m("parley:form-painted")};
+			return {loaded: r.responseEnd, start: m("parley:script-start"), form: m("parley:form"), painted: m("parley:form-painted"), size: r.transferSize};
 		})()`, &fp)
+		if fp.Size == 0 {
+			t.Fatal("the script came from the cache; the test measures a download")
+		}
 		after = append(after, fp.Painted-fp.Loaded)
 		build = append(build, fp.Form-fp.Start)
 		t.Logf("script arrived at %.1f ms, ran at %.1f, form in the DOM at %.1f, painted at %.1f: %.1f ms after arrival",
@@ -841,6 +855,7 @@ func TestBrowserWarning(t *testing.T) {
 	d := startDemo(t)
 	seedThread(t, d, 3)
 	openDemo(t, ctx, d)
+	const body = "Señor Véld — you are an idiot and a liar."
 	field := func(name string) chromedp.JSPath {
 		return chromedp.JSPath(shadow + `.querySelector("[name=` + name + `]")`)
 	}
@@ -848,12 +863,26 @@ func TestBrowserWarning(t *testing.T) {
 	browse(t, ctx, "fill the form",
 		chromedp.SendKeys(field("name"), "Hothead"),
 		chromedp.SendKeys(field("email"), "hot@example.com"),
-		chromedp.SendKeys(field("body"), "Señor Véld — you are an idiot and a liar."),
+		chromedp.SendKeys(field("body"), body),
 		send)
 	waitFor(t, ctx, "the warning", shadow+`.querySelector(".warn:not([hidden]) mark")`)
+	// The words the server names, by UTF-8 byte offsets into the body.
+	code, chk := d.api.call("POST", "/api/v1/check", map[string]any{"site": "demo", "body": body}, nil)
+	if code != 200 || chk["flagged"] != true {
+		t.Fatalf("check: %d %v", code, chk)
+	}
+	var want []string
+	for _, sp := range chk["spans"].([]any) {
+		m := sp.(map[string]any)
+		start, end := int(m["start"].(float64)), int(m["end"].(float64))
+		want = append(want, body[start:end])
+	}
+	if len(want) == 0 || !slices.Contains(want, "idiot") {
+		t.Fatalf("the classifier names %q in %q; the test expects at least \"idiot\", after the non-ASCII text", want, body)
+	}
 	var marks []string
 	jsInto(t, ctx, "marks", `[...`+shadow+`.querySelectorAll(".warn mark")].map(m => m.textContent)`, &marks)
-	if want := []string{"idiot", "liar"}; !slices.Equal(marks, want) {
+	if !slices.Equal(marks, want) {
 		t.Fatalf("highlighted %q, want %q", marks, want)
 	}
 	if got := text(t, ctx, shadow+`.querySelector(".warn h3")`); got != "This may read as a personal attack" {
@@ -924,7 +953,8 @@ func TestBrowserCrossOrigin(t *testing.T) {
 		t.Fatalf("only %d requests recorded: %q", len(net.Resources), net.Resources)
 	}
 	for _, u := range net.Resources {
-		if !strings.HasPrefix(u, parley+"/") {
+		// The browser asks the newsroom for its favicon itself.
+		if !strings.HasPrefix(u, parley+"/") && u != newsroom.URL+"/favicon.ico" {
 			t.Errorf("the widget loaded %s, not from the Parley server %s", u, parley)
 		}
 	}
