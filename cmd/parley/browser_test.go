@@ -845,6 +845,24 @@ func TestBrowserThread(t *testing.T) {
 		t.Fatalf("French error %q", got)
 	}
 	noFired(t, ctx)
+
+	// A closed article keeps its thread and loses the form and the replies.
+	if code, out := d.api.call("POST", "/api/v1/admin/articles/close", map[string]any{"site": "demo", "url": d.article}, nil); code != 200 {
+		t.Fatalf("close: %d %v", code, out)
+	}
+	openDemo(t, ctx, d)
+	var closed struct {
+		FormHidden bool
+		Message    string
+		Replies    int
+		Comments   int
+	}
+	jsInto(t, ctx, "closed", `(() => { const r = `+shadow+`; return {formHidden: r.querySelector(".form-slot").hidden,
+		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button")].length,
+		comments: r.querySelectorAll(".thread:not(.own) li").length}; })()`, &closed)
+	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Comments < 50 {
+		t.Fatalf("closed article: %+v", closed)
+	}
 }
 
 // Before sending, a comment the classifier flags shows the warning with the
