@@ -233,6 +233,15 @@ func TestBrowserSubmitApprove(t *testing.T) {
 		t.Fatalf("the page does not say where moderators log in: %q", got)
 	}
 
+	// The demo page themes the widget with a custom property; its own
+	// styles do not leak in (the article's serif font stays outside).
+	var style struct{ Button, Font, PageFont string }
+	jsInto(t, ctx, "theme", `({button: getComputedStyle(`+shadow+`.querySelector("button.send")).backgroundColor,
+		font: getComputedStyle(`+shadow+`.querySelector("label")).fontFamily, pageFont: getComputedStyle(document.body).fontFamily})`, &style)
+	if style.Button != "rgb(138, 28, 28)" || strings.Contains(style.Font, "Georgia") || !strings.Contains(style.PageFont, "Georgia") {
+		t.Fatalf("theming: %+v", style)
+	}
+
 	field := func(name string) string { return shadow + `.querySelector("[name=` + name + `]")` }
 	browse(t, ctx, "fill the form",
 		chromedp.SendKeys(chromedp.JSPath(field("name")), "Ada Lovelace"),
