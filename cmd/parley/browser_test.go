@@ -549,6 +549,16 @@ func TestBrowserXSS(t *testing.T) {
 	t.Logf("%d vectors: all as body, %d verbatim as name (the rest cut to 80 characters), %d inside an http URL as website (the API refuses the rest)", len(vectors), nName, nWebsite)
 
 	openDemo(t, ctx, d)
+	// The traps work: a handler that fires is caught.
+	var fired []string
+	jsInto(t, ctx, "prove the trap", `new Promise(r => {
+		const img = document.createElement("img"); img.setAttribute("onerror", "alert('trap')"); img.src = "/nonexistent.png";
+		img.addEventListener("error", () => setTimeout(() => { const f = window.__fired; window.__fired = []; img.remove(); r(f); }));
+		document.body.append(img);
+	})`, &fired)
+	if !slices.Equal(fired, []string{"alert(trap)"}) {
+		t.Fatalf("the alert trap did not catch an onerror handler: %q", fired)
+	}
 	// Load every page of the thread.
 	var pages int
 	jsInto(t, ctx, "load more", `(async () => {
