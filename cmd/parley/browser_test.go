@@ -482,6 +482,7 @@ func TestBrowserXSS(t *testing.T) {
 	ctx := newBrowser(t)
 	d := startDemo(t)
 	vectors := xssVectors(t)
+	began := time.Now()
 	type result struct {
 		id                int64
 		name, website     string
@@ -546,7 +547,9 @@ func TestBrowserXSS(t *testing.T) {
 			nWebsite++
 		}
 	}
-	t.Logf("%d vectors: all as body, %d verbatim as name (the rest cut to 80 characters), %d inside an http URL as website (the API refuses the rest)", len(vectors), nName, nWebsite)
+	t.Logf("%d vectors: all as body, %d verbatim as name (the rest cut to 80 characters), %d inside an http URL as website (the API refuses the rest); submitted and approved in %v",
+		len(vectors), nName, nWebsite, time.Since(began).Round(time.Second))
+	began = time.Now()
 
 	openDemo(t, ctx, d)
 	// The traps work: a handler that fires is caught.
@@ -630,7 +633,7 @@ func TestBrowserXSS(t *testing.T) {
 		return true;
 	})()`, nil)
 	noFired(t, ctx)
-	t.Logf("rendered %d comments in %d pages; no script ran", rendered.Count, pages)
+	t.Logf("rendered %d comments in %d pages in %v; no script ran", rendered.Count, pages, time.Since(began).Round(time.Second))
 }
 
 var axeOnce struct {
