@@ -59,8 +59,29 @@ type Site struct {
 	// AutoRejectThreshold, when above zero, rejects comments scoring at or
 	// above it without waiting for a moderator.
 	AutoRejectThreshold float64
-	CreatedAt           time.Time
+	// Mode is how new comments are moderated; "" means ModePremoderate.
+	Mode Mode
+	// BannedWords reject a comment that contains one; SuspectWords flag it.
+	// Both are matched on whole tokens, ignoring case and accents.
+	BannedWords  []string
+	SuspectWords []string
+	// LinkLimit flags a comment with more links than this; zero means no limit.
+	LinkLimit int
+	CreatedAt time.Time
 }
+
+// Mode is a site's moderation mode.
+type Mode string
+
+// The moderation modes. Pre-moderation of everything is the default; a site
+// may let trusted commenters through unless the classifier flags them.
+const (
+	ModePremoderate        Mode = "premoderate"
+	ModeAutoApproveTrusted Mode = "auto_approve_trusted"
+)
+
+// Valid reports whether m is a known mode ("" counts as the default).
+func (m Mode) Valid() bool { return m == "" || m == ModePremoderate || m == ModeAutoApproveTrusted }
 
 // Article is one page under which comments are posted. It is created by its
 // first comment.
@@ -141,6 +162,11 @@ type Action string
 const (
 	ActionApprove Action = "approve"
 	ActionReject  Action = "reject"
+	// ActionBan, ActionTrust and ActionClearStanding change a commenter's
+	// standing; their audit entries carry the comment the moderator acted from.
+	ActionBan           Action = "ban"
+	ActionTrust         Action = "trust"
+	ActionClearStanding Action = "clear_standing"
 )
 
 // Decision is a moderator's verdict on one comment.
@@ -151,6 +177,77 @@ type Decision struct {
 	Note      string
 	Moderator string
 	At        time.Time
+}
+
+// Standing is what moderators decided about a commenter on one site.
+type Standing string
+
+// The standings. A banned commenter's new comments are refused; a trusted
+// one's may be approved at once where the site's mode allows it.
+const (
+	StandingNone    Standing = ""
+	StandingTrusted Standing = "trusted"
+	StandingBanned  Standing = "banned"
+)
+
+// Commenter is what a site knows about one commenter, identified by the
+// keyed hash of their email.
+type Commenter struct {
+	SiteID    string
+	EmailHMAC []byte
+	Approved  int       // comments approved on the site
+	Rejected  int       // comments rejected or marked spam on the site
+	Pending   int       // comments waiting
+	FirstSeen time.Time // zero when the commenter never commented
+	Standing  Standing
+	// StandingBy and StandingAt say who set Standing, and when.
+	StandingBy string
+	StandingAt time.Time
+}
+
+// StandingChange is a moderator setting a commenter's standing on a site.
+type StandingChange struct {
+	SiteID    string
+	EmailHMAC []byte
+	Standing  Standing
+	// CommentID is the comment the moderator acted from; the audit entry
+	// names it.
+	CommentID int64
+	Note      string
+	Moderator string
+	At        time.Time
+}
+
+// StatsQuery asks for a site's (or every site's, SiteID "") statistics
+// from Since up to now.
+type StatsQuery struct {
+	SiteID string
+	Since  time.Time
+}
+
+// DayStats is one UTC day of moderation activity.
+type DayStats struct {
+	Day       time.Time // midnight UTC
+	Submitted int       // comments created that day
+	Decided   int       // comments decided that day, by anyone or any rule
+	// Approved and Rejected count moderators' decisions from the audit log;
+	// Rejected is by reason.
+	Approved int
+	Rejected map[Reason]int
+}
+
+// Stats aggregates moderation activity for the statistics page.
+type Stats struct {
+	Days []DayStats // oldest first; only days with activity
+	// Pending is the queue size now.
+	Pending int
+	// MedianResponse is the median time from submission to a moderator's
+	// decision, over decisions since Since; zero when there were none.
+	MedianResponse time.Duration
+	// Scores are histograms of classifier scores in ten buckets of 0.1, for
+	// comments approved and rejected (including spam) since Since.
+	ApprovedScores [10]int
+	RejectedScores [10]int
 }
 
 // AuditEntry is one line of the audit log.
@@ -169,6 +266,7 @@ type AuditEntry struct {
 type AuditFilter struct {
 	SiteID    string
 	Moderator string
+	Action    Action // "" for every action
 	CommentID int64
 	BeforeID  int64 // entries with ID below this (newest first paging)
 	Limit     int
@@ -216,7 +314,13 @@ type Thread struct {
 // QueueQuery asks for one page of a moderation queue.
 type QueueQuery struct {
 	SiteID string // empty means every site
-	Status Status
-	After  Cursor // for pending: flagged first, then oldest; ID of the last item
-	Limit  int
+	// Search, when set, keeps only comments whose body, author name or
+	// website, or article title or URL contains it (case-insensitive for
+	// ASCII).
+	Search string
+	// FlaggedOnly keeps only flagged comments (the Flagged queue).
+	FlaggedOnly bool
+	Status      Status
+	After       Cursor // for pending: flagged first, then oldest; ID of the last item
+	Limit       int
 }

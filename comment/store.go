@@ -46,6 +46,8 @@ type Store interface {
 	Queue(ctx context.Context, q QueueQuery) ([]Comment, error)
 	// CountByStatus counts comments per status, on one site or all ("").
 	CountByStatus(ctx context.Context, siteID string) (map[Status]int, error)
+	// CountFlagged counts the flagged pending comments, on one site or all ("").
+	CountFlagged(ctx context.Context, siteID string) (int, error)
 	// Decide applies a moderator's decision and writes it to the audit log in
 	// the same transaction. Only pending and spam comments can be decided:
 	// CodeConflict when the comment was already decided (of two moderators
@@ -53,6 +55,18 @@ type Store interface {
 	Decide(ctx context.Context, d Decision) (Comment, error)
 	// Audit reads the audit log, newest first.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// Commenter returns a commenter's history and standing on a site. A
+	// commenter the site never saw has zero counts, not CodeNotFound.
+	Commenter(ctx context.Context, siteID string, emailHMAC []byte) (Commenter, error)
+	// SetStanding bans, trusts or clears a commenter on a site and writes the
+	// change to the audit log (action ban, trust or clear_standing, on
+	// ch.CommentID). Banning also rejects the commenter's pending comments on
+	// the site (reason other, note "commenter banned", each audited) in the
+	// same transaction and returns their IDs. CodeNotFound when ch.CommentID
+	// is not a comment of ch.SiteID.
+	SetStanding(ctx context.Context, ch StandingChange) ([]int64, error)
+	// Stats aggregates moderation activity since q.Since, for charts.
+	Stats(ctx context.Context, q StatsQuery) (Stats, error)
 	// ForgetIPs drops the IP hashes of comments created before t and returns
 	// how many were dropped.
 	ForgetIPs(ctx context.Context, before time.Time) (int64, error)
@@ -61,6 +75,11 @@ type Store interface {
 	CreateModerator(ctx context.Context, m Moderator) (Moderator, error)
 	// SetModeratorPassword replaces a password hash; CodeNotFound.
 	SetModeratorPassword(ctx context.Context, name, hash string) error
+	// Moderators lists every account by name.
+	Moderators(ctx context.Context) ([]Moderator, error)
+	// SetModeratorDisabled disables (ending its sessions) or enables an
+	// account; CodeNotFound.
+	SetModeratorDisabled(ctx context.Context, name string, disabled bool) error
 	// ModeratorByName returns an account; CodeNotFound.
 	ModeratorByName(ctx context.Context, name string) (Moderator, error)
 	// CreateToken stores the hash of a bearer token for a moderator.

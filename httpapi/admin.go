@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -300,6 +301,7 @@ func (s *Server) Decide(ctx context.Context, d comment.Decision) (comment.Commen
 		return c, err
 	}
 	s.threads.invalidate(articleKey(c.SiteID, c.ArticleURL))
+	s.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: d.Moderator})
 	return c, nil
 }
 

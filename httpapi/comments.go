@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -298,19 +299,32 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if req.ParentID != nil {
 		c.ParentID = *req.ParentID
 	}
+	commenter, err := s.Store.Commenter(ctx, site.ID, c.EmailHMAC)
+	if err != nil {
+		return err
+	}
+	if commenter.Standing == comment.StandingBanned {
+		return comment.Errorf(comment.CodeForbidden, "Comments from you are not accepted on this site.")
+	}
 	a := s.Policy.Assess(*site, req.Body)
-	c.Score, c.Spans, c.Flagged = a.Score, a.Spans, a.Flagged
+	c.Score, c.Spans = a.Score, a.Spans
+	o := a.Initial(*site, commenter.Standing)
+	c.Flagged = o.Flagged
 	switch {
 	case req.Homepage != "":
 		c.Status, c.Reason, c.DecidedBy = comment.StatusSpam, comment.ReasonSpam, "honeypot"
 		c.DecidedAt = c.CreatedAt
-	case a.AutoReject:
-		c.Status, c.Reason, c.DecidedBy = comment.StatusRejected, comment.ReasonAdHominem, "classifier"
+	case o.Status != comment.StatusPending:
+		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
 		c.DecidedAt = c.CreatedAt
 	}
 	if err := s.Store.CreateComment(ctx, c); err != nil {
 		return err
 	}
+	if c.Status == comment.StatusApproved {
+		s.threads.invalidate(articleKey(c.SiteID, c.ArticleURL))
+	}
+	s.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status})
 	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})
 	return nil
 }

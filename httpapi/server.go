@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
@@ -34,6 +35,8 @@ type Config struct {
 	// Mounts adds handlers under extra patterns (the demo page, the widget,
 	// the dashboard), so that one mux serves everything.
 	Mounts map[string]http.Handler
+	// Events, when set, hears of every comment submitted and decided.
+	Events events.Events
 }
 
 // Server serves the API.
@@ -78,6 +81,20 @@ func New(cfg Config) *Server {
 	}
 	return s
 }
+
+// Mount adds a handler after New, for a handler that itself needs the
+// Server (the dashboard). Call it before serving.
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// publish tells the Events, if any, of a change to the queue.
+func (s *Server) publish(e events.Event) {
+	if s.Events != nil {
+		s.Events.Publish(e)
+	}
+}
+
+// ClientIP is the address a request came from, for login throttling.
+func ClientIP(r *http.Request) string { return clientIP(r) }
 
 // ServeHTTP serves one request through the recover and log middleware.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

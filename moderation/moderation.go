@@ -23,6 +23,46 @@ type Assessment struct {
 	Spans      []comment.Span
 	Flagged    bool // at or above the site's flag threshold: first in the queue, never auto-approved
 	AutoReject bool // at or above the site's auto-reject threshold, when it has one
+	// Banned and Suspect are the site's banned and suspect words found in
+	// the body; Links counts its links.
+	Banned  []string
+	Suspect []string
+	Links   int
+}
+
+// Held reports whether the comment needs a human for a reason other than
+// the classifier: a suspect word or too many links. Held comments sort with
+// the flagged ones and are never auto-approved.
+func (a Assessment) Held(site comment.Site) bool {
+	return len(a.Suspect) > 0 || (site.LinkLimit > 0 && a.Links > site.LinkLimit)
+}
+
+// Outcome is where a new comment starts.
+type Outcome struct {
+	Status  comment.Status
+	Flagged bool
+	Reason  comment.Reason // when decided at once
+	Note    string
+	By      string // the rule that decided, when decided at once
+}
+
+// Initial decides where a new comment from a commenter of the given
+// standing starts: banned words reject it, a classifier score at the
+// auto-reject threshold rejects it as ad hominem, suspect words, too many
+// links or a classifier flag flag it, and a trusted commenter on a site that
+// auto-approves trusted commenters is approved unless flagged. Everything
+// else waits, pending. (A banned commenter is refused before this.)
+func (a Assessment) Initial(site comment.Site, standing comment.Standing) Outcome {
+	o := Outcome{Status: comment.StatusPending, Flagged: a.Flagged || a.Held(site)}
+	switch {
+	case len(a.Banned) > 0:
+		o.Status, o.Reason, o.Note, o.By = comment.StatusRejected, comment.ReasonOther, "banned word", "word list"
+	case a.AutoReject:
+		o.Status, o.Reason, o.By = comment.StatusRejected, comment.ReasonAdHominem, "classifier"
+	case !o.Flagged && standing == comment.StandingTrusted && site.Mode == comment.ModeAutoApproveTrusted:
+		o.Status, o.By = comment.StatusApproved, "trusted commenter"
+	}
+	return o
 }
 
 // Policy assesses new comments for one server.
@@ -41,14 +81,30 @@ func (p Policy) Threshold(site comment.Site) float64 {
 	return 1
 }
 
-// Assess scores a body under a site's thresholds.
+// Assess scores a body under a site's thresholds and word lists.
 func (p Policy) Assess(site comment.Site, body string) Assessment {
+	a := CheckWords(site, body)
+	a.Score = -1
 	if p.Classifier == nil {
-		return Assessment{Score: -1}
+		return a
 	}
 	score, spans := p.Classifier.Score(body)
-	a := Assessment{Score: score, Spans: spans}
+	a.Score, a.Spans = score, spans
 	a.Flagged = score >= p.Threshold(site)
 	a.AutoReject = site.AutoRejectThreshold > 0 && score >= site.AutoRejectThreshold
+	return a
+}
+
+// CheckWords finds a site's banned and suspect words in a body and counts
+// its links, without the classifier (the dashboard shows these for every
+// queued comment).
+func CheckWords(site comment.Site, body string) Assessment {
+	var a Assessment
+	if len(site.BannedWords)+len(site.SuspectWords) > 0 {
+		toks := Tokens(body)
+		a.Banned = NewWords(site.BannedWords).Find(toks)
+		a.Suspect = NewWords(site.SuspectWords).Find(toks)
+	}
+	a.Links = CountLinks(body)
 	return a
 }

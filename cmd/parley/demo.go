@@ -58,6 +58,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "Parley demo is running. Stop it with Ctrl-C.\n\n")
 	fmt.Fprintf(w, "  Sample article:   %s\n", demo.ArticleURL(a.baseURL))
+	fmt.Fprintf(w, "  Dashboard:        %s/admin/\n", a.baseURL)
 	fmt.Fprintf(w, "  Moderator login:  name %q, password %q\n", demoModerator, password)
 	fmt.Fprintf(w, "  API token:        %s\n", token)
 	fmt.Fprintf(w, "  Data:             %s (delete it to start over)\n\n", *dir)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/dashboard"
+	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/httpapi"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
@@ -138,11 +140,18 @@ func mountWidget(mounts map[string]http.Handler) {
 // serve builds the API with the app's mounts and serves until ctx ends, then
 // drains requests in flight.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	policy := moderation.Policy{Classifier: a.classifier}
+	live := events.NewBroadcaster()
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
-		Policy:       moderation.Policy{Classifier: a.classifier},
-		NoRateLimits: a.cfg.noRateLimits, Mounts: a.mounts,
+		Policy: policy, NoRateLimits: a.cfg.noRateLimits, Mounts: a.mounts, Events: live,
 	})
+	dash, err := dashboard.New(dashboard.Config{API: a.api, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
+		Logger: a.logger.With("component", "dashboard"), ClientIP: httpapi.ClientIP})
+	if err != nil {
+		return err
+	}
+	a.api.Mount("/admin/", dash)
 	srv := &http.Server{
 		Handler:           a.api,
 		ReadHeaderTimeout: 10 * time.Second,

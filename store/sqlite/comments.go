@@ -12,23 +12,38 @@ import (
 
 // CreateSite adds a site.
 func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
-	origins, err := json.Marshal(nonNil(site.Origins))
+	lists, err := siteLists(site)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, created_at)
-		VALUES (?, ?, ?, ?, ?)`, site.ID, string(origins), site.FlagThreshold, site.AutoRejectThreshold, micro(site.CreatedAt))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		string(site.Mode), lists[1], lists[2], site.LinkLimit, micro(site.CreatedAt))
 	return storeErr(err, "Site")
+}
+
+// siteLists encodes a site's origins, banned and suspect words as JSON.
+func siteLists(site comment.Site) ([3]string, error) {
+	var out [3]string
+	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords} {
+		b, err := json.Marshal(nonNil(l))
+		if err != nil {
+			return out, err
+		}
+		out[i] = string(b)
+	}
+	return out, nil
 }
 
 // UpdateSite replaces a site's settings.
 func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
-	origins, err := json.Marshal(nonNil(site.Origins))
+	lists, err := siteLists(site)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ? WHERE id = ?`,
-		string(origins), site.FlagThreshold, site.AutoRejectThreshold, site.ID)
+	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ?,
+		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ? WHERE id = ?`,
+		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -38,18 +53,29 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	return nil
 }
 
-const siteCols = `id, origins, flag_threshold, auto_reject_threshold, created_at`
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at`
 
 func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 	var site comment.Site
-	var origins string
+	var origins, mode, banned, suspect string
 	var created int64
-	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &created); err != nil {
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &created); err != nil {
 		return site, err
 	}
 	site.CreatedAt = fromMicro(created)
+	site.Mode = comment.Mode(mode)
 	if err := json.Unmarshal([]byte(origins), &site.Origins); err != nil {
 		return site, err
+	}
+	for _, l := range []struct {
+		raw string
+		dst *[]string
+	}{{banned, &site.BannedWords}, {suspect, &site.SuspectWords}} {
+		if l.raw != "" && l.raw != "[]" {
+			if err := json.Unmarshal([]byte(l.raw), l.dst); err != nil {
+				return site, err
+			}
+		}
 	}
 	return site, nil
 }
@@ -313,11 +339,22 @@ func queryComments(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 }
 
 func queueSQL(bySite, after bool) string {
+	return queueSearchSQL(bySite, after, false, false)
+}
+
+func queueSearchSQL(bySite, after, search, flaggedOnly bool) string {
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
 	if bySite {
 		q += `c.site_id = ? AND `
 	}
 	q += `c.status = ?`
+	if flaggedOnly {
+		q += ` AND c.flagged = 1`
+	}
+	if search {
+		q += ` AND (instr(lower(c.body), ?) > 0 OR instr(lower(c.author_name), ?) > 0 OR instr(lower(c.author_website), ?) > 0
+			OR instr(lower(a.title), ?) > 0 OR instr(lower(a.url), ?) > 0)`
+	}
 	if after {
 		q += ` AND (c.flagged < ? OR (c.flagged = ? AND (c.created_at, c.id) > (?, ?)))`
 	}
@@ -334,6 +371,10 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		args = append(args, q.SiteID)
 	}
 	args = append(args, string(q.Status))
+	if q.Search != "" {
+		needle := strings.ToLower(q.Search)
+		args = append(args, needle, needle, needle, needle, needle)
+	}
 	if !q.After.IsZero() {
 		f := boolInt(q.After.Flagged)
 		args = append(args, f, f, micro(q.After.CreatedAt), q.After.ID)
@@ -344,18 +385,12 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		return nil, storeErr(err, "Queue")
 	}
 	defer tx.Rollback()
-	return queryComments(ctx, tx, queueSQL(q.SiteID != "", !q.After.IsZero()), args...)
+	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly), args...)
 }
 
-// CountByStatus counts comments per status.
+// CountByStatus counts comments per status, from the trigger-kept counts.
 func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.Status]int, error) {
-	q := `SELECT status, count(*) FROM comments GROUP BY status`
-	var args []any
-	if siteID != "" {
-		q = `SELECT status, count(*) FROM comments WHERE site_id = ? GROUP BY status`
-		args = append(args, siteID)
-	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT status, sum(n) FROM comment_counts WHERE (? = '' OR site_id = ?) GROUP BY status`, siteID, siteID)
 	if err != nil {
 		return nil, storeErr(err, "Count")
 	}
@@ -370,6 +405,14 @@ func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.S
 		counts[comment.Status(st)] = n
 	}
 	return counts, storeErr(rows.Err(), "Count")
+}
+
+// CountFlagged counts the flagged pending comments.
+func (s *Store) CountFlagged(ctx context.Context, siteID string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM comment_counts WHERE (? = '' OR site_id = ?) AND status = 'pending' AND flagged = 1`,
+		siteID, siteID).Scan(&n)
+	return n, storeErr(err, "Count")
 }
 
 // Decide applies a decision and records it in the audit log atomically.
@@ -441,6 +484,10 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 	if f.Moderator != "" {
 		q += ` AND moderator = ?`
 		args = append(args, f.Moderator)
+	}
+	if f.Action != "" {
+		q += ` AND action = ?`
+		args = append(args, string(f.Action))
 	}
 	if f.CommentID != 0 {
 		q += ` AND comment_id = ?`

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"ForgetIPs", testForgetIPs},
 		{"CreateDecided", testCreateDecided},
 	}
+	tests = append(tests, dashboardTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -343,6 +344,13 @@ func testQueue(t *testing.T, s comment.Store) {
 	}
 	if counts[comment.StatusPending] != 5 || counts[comment.StatusApproved] != 0 {
 		t.Errorf("counts = %v", counts)
+	}
+	if n, err := s.CountFlagged(ctx, "demo"); err != nil || n != 1 {
+		t.Errorf("CountFlagged = %d, %v; want 1", n, err)
+	}
+	onlyFlagged, err := s.Queue(ctx, comment.QueueQuery{Status: comment.StatusPending, FlaggedOnly: true})
+	if err != nil || len(onlyFlagged) != 1 || onlyFlagged[0].ID != flagged.ID {
+		t.Errorf("flagged queue = %v, %v", ids(onlyFlagged), err)
 	}
 }
 

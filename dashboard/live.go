@@ -1,0 +1,74 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+)
+
+// liveEvent is what a dashboard's script hears: the change and the queue
+// counts after it.
+type liveEvent struct {
+	Kind      string                 `json:"kind"`
+	CommentID int64                  `json:"comment_id"`
+	Site      string                 `json:"site"`
+	Status    comment.Status         `json:"status"`
+	Moderator string                 `json:"moderator,omitempty"`
+	Counts    map[comment.Status]int `json:"counts"`
+	Flagged   int                    `json:"flagged"`
+}
+
+// events streams queue changes as server-sent events until the client
+// goes away or the session expires.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) error {
+	if h.Events == nil {
+		return errNotFound
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return comment.Errorf(comment.CodeInternal, "streaming unsupported")
+	}
+	rc := http.NewResponseController(w)
+	ctx := r.Context()
+	ch := h.Events.Subscribe(ctx)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 3000\n: hello\n\n")
+	flusher.Flush()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		// The server's write timeout must not cut a long-lived stream.
+		rc.SetWriteDeadline(time.Now().Add(time.Minute))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ping.C:
+			// Re-check the session: logging out or expiring ends the stream.
+			if _, err := h.session(r); err != nil {
+				return nil
+			}
+			fmt.Fprint(w, ": ping\n\n")
+		case e, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			le := liveEvent{Kind: string(e.Kind), CommentID: e.CommentID, Site: e.SiteID, Status: e.Status, Moderator: e.Moderator}
+			// Counts are for every site: the page filters nothing live.
+			if counts, err := h.Store.CountByStatus(ctx, ""); err == nil {
+				le.Counts = counts
+			}
+			if n, err := h.Store.CountFlagged(ctx, ""); err == nil {
+				le.Flagged = n
+			}
+			b, _ := json.Marshal(le)
+			fmt.Fprintf(w, "event: queue\ndata: %s\n\n", b)
+		}
+		flusher.Flush()
+	}
+}
