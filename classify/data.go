@@ -151,7 +151,29 @@ func unquoteKaggle(s string, doubled bool) string {
 			b = append(b, c)
 		}
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return latin1Repair(b)
+}
+
+// latin1Repair returns b as a string, reading every byte that is not part
+// of a valid UTF-8 sequence as a Latin-1 code point. The Kaggle files mix
+// two escapings: `\\xc2\\xa0` (UTF-8 bytes, one NBSP) and Python's `\xa0`
+// (the code point U+00A0 itself); a lone \xa0 must stay a space, not
+// become U+FFFD, which the tokenizer drops and so glues two words.
+func latin1Repair(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			out = utf8.AppendRune(out, rune(b[i]))
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return string(out)
 }
 
 func loadKaggle(dir, file string, doubled bool) ([]example, error) {

@@ -23,7 +23,11 @@ const (
 	seedCue   = 0x5851f42d4c957f2d
 	seedAddr  = 0x14057b7ef767814f
 	seedJudge = 0x7fb5d329728ea185
+	seedLex   = 0x3c6ef372fe94f82b
 )
+
+// lexCues switches the lexicon cue features on (see lexicon.go).
+var lexCues = true
 
 // feat is one feature occurrence: its 32-bit hash and the tokens [t0, t1]
 // it came from.
@@ -117,6 +121,7 @@ func init() {
 		"some", "kind", "sort", "bit", "little", "pretty", "quite", "too", "even", "also", "only", "definitely", "own"} {
 		fillers[w] = true
 	}
+	buildWordInfo()
 }
 
 // extractor turns tokens into features. It is pooled with the tokenizer.
@@ -125,10 +130,12 @@ type extractor struct {
 	feats []feat
 	th    []uint64 // token hashes
 	kinds []targetKind
+	lex   []uint8 // lexicon class per token
 	// explanation scratch
 	contrib []float32
 	order   []int32
 	nWord   int // feats[:nWord] are word-group features, the rest char
+	nBase   int // feats[nBase:nWord] are the lexicon cues
 }
 
 // extract tokenises text and fills e.feats. Word-group features come first.
@@ -138,10 +145,14 @@ func (e *extractor) extract(text string) []token {
 	e.feats = e.feats[:0]
 	e.th = e.th[:0]
 	e.kinds = e.kinds[:0]
+	e.lex = e.lex[:0]
 	for _, t := range toks {
 		w := buf[t.off : t.off+t.n]
 		e.th = append(e.th, hashBytes(w))
-		e.kinds = append(e.kinds, tokenKind(w))
+		// One map lookup per token (string(w) does not allocate).
+		info := wordInfo[string(w)]
+		e.kinds = append(e.kinds, targetKind(info))
+		e.lex = append(e.lex, uint8(info>>8))
 	}
 	n := int32(len(toks))
 	for i := int32(0); i < n; i++ {
@@ -157,6 +168,10 @@ func (e *extractor) extract(text string) []token {
 		}
 	}
 	e.cues(toks, buf)
+	e.nBase = len(e.feats)
+	if lexCues {
+		e.lexCues(toks, buf, text)
+	}
 	e.nWord = len(e.feats)
 
 	for i, t := range toks {
@@ -190,12 +205,20 @@ func (e *extractor) extract(text string) []token {
 	return toks
 }
 
-func tokenKind(w []byte) targetKind {
-	// map lookups with string(w) do not allocate.
-	if k, ok := kindCopula[string(w)]; ok {
-		return k | 0x80
+// wordInfo merges kindCopula (kind | 0x80), kindWords and lexWords (<< 8)
+// into one table, built once at init.
+var wordInfo = map[string]uint16{}
+
+func buildWordInfo() {
+	for w, k := range kindWords {
+		wordInfo[w] |= uint16(k)
 	}
-	return kindWords[string(w)]
+	for w, k := range kindCopula {
+		wordInfo[w] = wordInfo[w]&^0xff | uint16(k|0x80)
+	}
+	for w, c := range lexWords {
+		wordInfo[w] |= uint16(c) << 8
+	}
 }
 
 // cues adds the features that mark a comment as being about a person:
@@ -239,3 +262,67 @@ func (e *extractor) cues(toks []token, buf []byte) {
 }
 
 func tokText(buf []byte, t token) []byte { return buf[t.off : t.off+t.n] }
+
+// lexCues adds a feature per lexicon word (its class), and the class
+// joined with the nearest preceding reference to a person (a pronoun, a
+// person noun, a capitalised name or an @handle within three tokens) or a
+// possessive ("his record", "her lies").
+func (e *extractor) lexCues(toks []token, buf []byte, text string) {
+	n := int32(len(toks))
+	lastPerson := int32(-100)
+	lastPoss := int32(-100)
+	for i := int32(0); i < n; i++ {
+		w := tokText(buf, toks[i])
+		k := e.kinds[i] &^ 0x80
+		if k == targetYou || k == targetPerson {
+			lastPerson = i
+			switch string(w) {
+			case "his", "her", "your", "their", "ur":
+				lastPoss = i
+			}
+		} else if isName(text, toks[i]) {
+			lastPerson = i
+		}
+		c := e.lex[i]
+		if c == 0 {
+			continue
+		}
+		e.feats = append(e.feats, feat{mix(seedLex + uint64(c)), i, i})
+		if i-lastPerson <= 3 {
+			e.feats = append(e.feats, feat{mix(seedLex + 16 + uint64(c)), lastPerson, i})
+		}
+		if i-lastPoss == 1 {
+			e.feats = append(e.feats, feat{mix(seedLex + 32 + uint64(c)), lastPoss, i})
+		}
+	}
+}
+
+// isName reports whether a token was typed as a capitalised word that does
+// not start a sentence, or as an @handle: most likely a person's name.
+func isName(text string, t token) bool {
+	s := int(t.start)
+	if s >= len(text) {
+		return false
+	}
+	if s > 0 && text[s-1] == '@' {
+		return true
+	}
+	c := text[s]
+	if c < 'A' || c > 'Z' || s == 0 {
+		return false
+	}
+	if t.end-t.start > 1 && text[s+1] >= 'A' && text[s+1] <= 'Z' {
+		return false // SHOUTING or an acronym
+	}
+	// Sentence start: previous non-space byte ends a sentence.
+	for j := s - 1; j >= 0; j-- {
+		switch text[j] {
+		case ' ', '\t', '\n', '"', '\'':
+			continue
+		case '.', '!', '?':
+			return false
+		}
+		return true
+	}
+	return false
+}

@@ -58,7 +58,8 @@ type headHeader struct {
 	Bits      int     `json:"bits"`
 	Bias      float64 `json:"bias"`
 	Scale     float64 `json:"scale"`
-	Threshold float64 `json:"threshold"` // decision threshold (binary) or offset (one-vs-rest)
+	Threshold float64 `json:"threshold"`        // decision threshold (binary) or offset (one-vs-rest)
+	NoLex     bool    `json:"no_lex,omitempty"` // the head ignores the lexicon cues
 }
 
 // head is one linear classifier over the shared hashed features.
@@ -253,13 +254,20 @@ func (m *Model) encode() []byte {
 // margin is the raw linear score of one head over extracted features.
 func (h *head) margin(e *extractor) float64 {
 	var sw, sc float32
-	for _, f := range e.feats[:e.nWord] {
+	word := e.feats[:e.nWord]
+	if h.NoLex {
+		word = e.feats[:e.nBase]
+	}
+	for _, f := range word {
 		sw += h.book[uint8(h.codes[f.h&h.mask])]
 	}
 	for _, f := range e.feats[e.nWord:] {
 		sc += h.book[uint8(h.codes[f.h&h.mask])]
 	}
 	nw, nc := groupNorms(e)
+	if h.NoLex && e.nBase > 0 {
+		nw = 1 / math.Sqrt(float64(e.nBase))
+	}
 	return h.Bias + float64(sw)*nw + float64(sc)*nc
 }
 

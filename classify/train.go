@@ -24,17 +24,19 @@ type Decision struct {
 // recipe is everything that determines a trained model besides the data.
 // Changing any field changes the shipped model's bytes.
 type recipe struct {
-	Name     string
-	Seed     uint64
-	Epochs   int
-	MainBits int
-	AuxBits  int
-	Alpha    float64
-	Beta     float64
-	L1       float64
-	L2       float64
-	KeepMain int // non-zero weights kept in the main head
-	KeepAux  int // and in each OLID head
+	Name      string
+	Seed      uint64
+	Epochs    int
+	AuxEpochs int // epochs of the OLID heads (0 = Epochs)
+	AuxFolds  int // > 1: tune the OLID B and C decisions on out-of-fold predictions
+	MainBits  int
+	AuxBits   int
+	Alpha     float64
+	Beta      float64
+	L1        float64
+	L2        float64
+	KeepMain  int // non-zero weights kept in the main head
+	KeepAux   int // and in each OLID head
 
 	WeightKaggle   float64
 	WeightOLID     float64
@@ -44,10 +46,17 @@ type recipe struct {
 	WeightSeed     float64
 	WeightDecision float64
 	OLIDGroup      bool // OLID targeted insults at groups count as attacks
+
+	NB      float64 // > 0: scale features by NB log-count ratios, smoothing NB
+	NBFloor float64 // scale = NBFloor + |r|
+	NBAux   bool    // also for the OLID heads
+	LexAux  bool    // the OLID heads use the lexicon cues too
+
+	noLex bool // set internally: train a head without the lexicon cues
 }
 
 var shippedRecipe = recipe{
-	Name:     "adhominem-v1",
+	Name:     "adhominem-v2",
 	Seed:     20260301,
 	Epochs:   6,
 	MainBits: 20,
@@ -67,6 +76,9 @@ var shippedRecipe = recipe{
 	WeightSeed:     3,
 	WeightDecision: 3,
 	OLIDGroup:      true,
+
+	NB:      1,
+	NBFloor: 1,
 }
 
 //go:embed model/seeds.tsv
@@ -84,7 +96,9 @@ type corpus struct {
 type docFeats struct {
 	h     []uint32
 	nWord int32
+	nBase int32 // h[nBase:nWord] are the lexicon cues
 	nw    float32
+	nwB   float32 // word norm without the lexicon cues
 	nc    float32
 }
 
@@ -211,6 +225,10 @@ func featuresOf(e *extractor, text string) *docFeats {
 	}
 	nw, nc := groupNorms(e)
 	d.nw, d.nc = float32(nw), float32(nc)
+	d.nBase = int32(e.nBase)
+	if e.nBase > 0 {
+		d.nwB = float32(1 / math.Sqrt(float64(e.nBase)))
+	}
 	return d
 }
 
@@ -221,7 +239,45 @@ type ftrl struct {
 	alpha, beta, l1, l2 float64
 	mask                uint32
 	z, n                []float64
-	bz, bn              float64 // bias, no regularisation
+	bz, bn              float64   // bias, no regularisation
+	scale               []float64 // per-coordinate feature scale (NB), nil = 1
+	noLex               bool      // skip the lexicon cues
+}
+
+// nbScale computes the per-bucket scale floor + |log-count ratio| of
+// weighted document frequencies among positives and negatives.
+func nbScale(s trainSet, mask uint32, a, floor float64) []float64 {
+	size := int(mask) + 1
+	p := make([]float64, size)
+	q := make([]float64, size)
+	seen := make([]int32, size)
+	var wp, wq float64
+	for di, d := range s.docs {
+		w := s.w[di]
+		cnt := q
+		if s.y[di] {
+			cnt = p
+			wp += w
+		} else {
+			wq += w
+		}
+		stamp := int32(di + 1)
+		for _, h := range d.h {
+			i := h & mask
+			if seen[i] == stamp {
+				continue
+			}
+			seen[i] = stamp
+			cnt[i] += w
+		}
+	}
+	sc := make([]float64, size)
+	lp, lq := math.Log(wp+2*a), math.Log(wq+2*a)
+	for i := range sc {
+		r := math.Log(p[i]+a) - lp - math.Log(q[i]+a) + lq
+		sc[i] = floor + math.Abs(r)
+	}
+	return sc
 }
 
 func newFTRL(rc recipe, bits int) *ftrl {
@@ -241,6 +297,14 @@ func (f *ftrl) w(i uint32) float64 {
 	return -(z - s*f.l1) / ((f.beta+math.Sqrt(f.n[i]))/f.alpha + f.l2)
 }
 
+// we is the effective weight of coordinate i (scale folded in).
+func (f *ftrl) we(i uint32) float64 {
+	if f.scale == nil {
+		return f.w(i)
+	}
+	return f.w(i) * f.scale[i]
+}
+
 func (f *ftrl) bias() float64 {
 	return -f.bz / ((f.beta + math.Sqrt(f.bn)) / f.alpha)
 }
@@ -248,14 +312,21 @@ func (f *ftrl) bias() float64 {
 func (f *ftrl) margin(d *docFeats) float64 {
 	var sw, sc float64
 	for k, h := range d.h {
-		w := f.w(h & f.mask)
+		if f.noLex && int32(k) >= d.nBase && int32(k) < d.nWord {
+			continue
+		}
+		w := f.we(h & f.mask)
 		if int32(k) < d.nWord {
 			sw += w
 		} else {
 			sc += w
 		}
 	}
-	return f.bias() + sw*float64(d.nw) + sc*float64(d.nc)
+	nw := d.nw
+	if f.noLex {
+		nw = d.nwB
+	}
+	return f.bias() + sw*float64(nw) + sc*float64(d.nc)
 }
 
 func (f *ftrl) update(d *docFeats, y bool, weight float64) {
@@ -272,10 +343,19 @@ func (f *ftrl) update(d *docFeats, y bool, weight float64) {
 	}
 	upd(&f.bz, &f.bn, f.bias(), g)
 	for k, h := range d.h {
+		if f.noLex && int32(k) >= d.nBase && int32(k) < d.nWord {
+			continue
+		}
 		i := h & f.mask
 		x := float64(d.nc)
 		if int32(k) < d.nWord {
 			x = float64(d.nw)
+			if f.noLex {
+				x = float64(d.nwB)
+			}
+		}
+		if f.scale != nil {
+			x *= f.scale[i]
 		}
 		upd(&f.z[i], &f.n[i], f.w(i), g*x)
 	}
@@ -311,6 +391,10 @@ func (c *corpus) set(ex []example) trainSet {
 // fit trains one head. progress is called after every epoch.
 func fit(ctx context.Context, rc recipe, bits int, s trainSet, seed uint64, progress func(epoch int)) (*ftrl, error) {
 	f := newFTRL(rc, bits)
+	f.noLex = rc.noLex
+	if rc.NB > 0 {
+		f.scale = nbScale(s, f.mask, rc.NB, rc.NBFloor)
+	}
 	order := make([]int, len(s.docs))
 	for i := range order {
 		order[i] = i
@@ -341,7 +425,7 @@ func quantize(name string, f *ftrl, bits int, threshold float64, keep int) *head
 	ws := make([]float64, len(f.z))
 	abs := make([]float64, len(f.z))
 	for i := range ws {
-		ws[i] = f.w(uint32(i))
+		ws[i] = f.we(uint32(i))
 		abs[i] = math.Abs(ws[i])
 		maxW = math.Max(maxW, abs[i])
 	}
@@ -357,7 +441,7 @@ func quantize(name string, f *ftrl, bits int, threshold float64, keep int) *head
 	if maxW == 0 {
 		maxW = 1
 	}
-	hh := headHeader{Name: name, Bits: bits, Bias: round6(f.bias()), Scale: round6(maxW), Threshold: round6(threshold)}
+	hh := headHeader{Name: name, Bits: bits, Bias: round6(f.bias()), Scale: round6(maxW), Threshold: round6(threshold), NoLex: f.noLex}
 	h := newHead(hh)
 	for i, w := range ws {
 		q := math.Round(127 * math.Sqrt(math.Abs(w)/hh.Scale))
@@ -437,6 +521,9 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 	fits := 2
 	if !opt.MainOnly {
 		fits += 10
+		if rc.AuxFolds > 1 {
+			fits += 4 * (rc.AuxFolds - 1)
+		}
 	}
 	total := fits * rc.Epochs
 	// report draws one progress bar over every epoch of every head.
@@ -444,6 +531,9 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 		mu.Lock()
 		defer mu.Unlock()
 		done++
+		if done > total {
+			done = total
+		}
 		const width = 30
 		bar := strings.Repeat("#", done*width/total) + strings.Repeat(".", width-done*width/total)
 		logf("\r  training [%s] %3d%% (%d heads x %d epochs)", bar, done*100/total, fits, rc.Epochs)
@@ -525,6 +615,13 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 // tuned for macro-F1 on a held-out tenth, then the head is retrained on all
 // rows.
 func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(string, int)) ([]*head, error) {
+	if rc.AuxEpochs > 0 {
+		rc.Epochs = rc.AuxEpochs
+	}
+	if !rc.NBAux {
+		rc.NB = 0
+	}
+	rc.noLex = !rc.LexAux
 	type spec struct {
 		name string
 		keep func(olidRow) bool
@@ -541,32 +638,52 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(str
 	calProbs := map[string][]float64{}
 	var cRows []olidRow
 	for si, sp := range specs {
-		var fitS, allS trainSet
-		var cal []olidRow
+		var allS trainSet
+		var all []olidRow
 		for _, r := range c.olid {
 			if !sp.keep(r) {
 				continue
 			}
-			d := c.feats[r.Text]
-			allS.docs, allS.y, allS.w = append(allS.docs, d), append(allS.y, sp.y(r)), append(allS.w, 1)
-			if holdout("olid/" + r.ID) {
-				cal = append(cal, r)
-				continue
-			}
-			fitS.docs, fitS.y, fitS.w = append(fitS.docs, d), append(fitS.y, sp.y(r)), append(fitS.w, 1)
+			all = append(all, r)
+			allS.docs, allS.y, allS.w = append(allS.docs, c.feats[r.Text]), append(allS.y, sp.y(r)), append(allS.w, 1)
 		}
 		seed := rc.Seed + 100 + uint64(si)
-		f, err := fit(ctx, rc, rc.AuxBits, fitS, seed, func(ep int) { progress(sp.name+"(cal)", ep) })
-		if err != nil {
-			return nil, err
+		// Out-of-sample probabilities for tuning the decision: on the
+		// held-out tenth, or (AuxFolds > 1, levels B and C) on every row
+		// from AuxFolds models each trained without that row's fold.
+		folds := 1
+		if rc.AuxFolds > 1 && sp.name != HeadOLIDA {
+			folds = rc.AuxFolds
 		}
+		var cal []olidRow
 		var probs []float64
+		for k := 0; k < folds; k++ {
+			inFold := func(r olidRow) bool {
+				if folds == 1 {
+					return holdout("olid/" + r.ID)
+				}
+				return int(crc32.ChecksumIEEE([]byte("olidfold/"+r.ID))%uint32(folds)) == k
+			}
+			var fitS trainSet
+			for i, r := range all {
+				if !inFold(r) {
+					fitS.docs, fitS.y, fitS.w = append(fitS.docs, allS.docs[i]), append(fitS.y, allS.y[i]), append(fitS.w, 1)
+				}
+			}
+			f, err := fit(ctx, rc, rc.AuxBits, fitS, seed+uint64(k)*7919, func(ep int) { progress(sp.name+"(cal)", ep) })
+			if err != nil {
+				return nil, err
+			}
+			for i, r := range all {
+				if inFold(r) {
+					cal = append(cal, r)
+					probs = append(probs, sigmoid(f.margin(allS.docs[i])))
+				}
+			}
+		}
 		var ys []bool
-		var ws []float64
 		for _, r := range cal {
-			probs = append(probs, sigmoid(f.margin(c.feats[r.Text])))
 			ys = append(ys, sp.y(r))
-			ws = append(ws, 1)
 		}
 		threshold := 0.0
 		switch sp.name {
@@ -576,7 +693,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(str
 			calProbs[sp.name] = probs
 			cRows = cal
 		}
-		f, err = fit(ctx, rc, rc.AuxBits, allS, seed+1000, func(ep int) { progress(sp.name, ep) })
+		f, err := fit(ctx, rc, rc.AuxBits, allS, seed+1000, func(ep int) { progress(sp.name, ep) })
 		if err != nil {
 			return nil, err
 		}

@@ -233,7 +233,7 @@
       return errs;
     }
 
-    function hideWarn() { warn.hidden = true; warn.textContent = ""; }
+    function hideWarn() { warn.hidden = true; warn.textContent = ""; sendBtn.hidden = false; }
     function showWarn(body, spans) {
       var text = el("p", { "class": "quote" }), at = 0;
       spans.map(function (s) { return [utf16At(body, s.start), utf16At(body, s.end)]; })
@@ -253,6 +253,7 @@
           el("button", { type: "button", "class": "anyway", text: T.sendAnyway, onclick: function () { confirmed = true; hideWarn(); send(); } })
         ]));
       warn.hidden = false;
+      sendBtn.hidden = true; // the warning's own buttons decide now
       warn.querySelector("button").focus();
     }
 
@@ -263,7 +264,7 @@
       if (errs.length) return showErrors(errs);
       if (confirmed || !checkable) return send();
       sendBtn.disabled = true;
-      api("POST", "/api/v1/check", { body: v.body }).then(function (r) {
+      api("POST", "/api/v1/check", { body: v.body, site: site }).then(function (r) {
         sendBtn.disabled = false;
         if (r.status === 404 || r.status === 405) checkable = false;
         if (r.ok && r.json.flagged) return showWarn(v.body, r.json.spans || []);

@@ -7,8 +7,11 @@ package main
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -232,6 +236,15 @@ func TestBrowserSubmitApprove(t *testing.T) {
 		t.Fatalf("the page does not say where moderators log in: %q", got)
 	}
 
+	// The demo page themes the widget with a custom property; its own
+	// styles do not leak in (the article's serif font stays outside).
+	var style struct{ Button, Font, PageFont string }
+	jsInto(t, ctx, "theme", `({button: getComputedStyle(`+shadow+`.querySelector("button.send")).backgroundColor,
+		font: getComputedStyle(`+shadow+`.querySelector("label")).fontFamily, pageFont: getComputedStyle(document.body).fontFamily})`, &style)
+	if style.Button != "rgb(138, 28, 28)" || strings.Contains(style.Font, "Georgia") || !strings.Contains(style.PageFont, "Georgia") {
+		t.Fatalf("theming: %+v", style)
+	}
+
 	field := func(name string) string { return shadow + `.querySelector("[name=` + name + `]")` }
 	browse(t, ctx, "fill the form",
 		chromedp.SendKeys(chromedp.JSPath(field("name")), "Ada Lovelace"),
@@ -376,27 +389,40 @@ func TestBrowserKeyboardAndErrors(t *testing.T) {
 
 // firstPaint is what embed.js marks, in ms since navigation.
 type firstPaint struct {
-	Loaded, Start, Form, Painted float64
+	Loaded, Start, Form, Painted, Size float64
 }
 
-// The form is painted within 100 ms of the script arriving. The test loads
-// the demo nine times and judges the fastest load: on a shared machine the
-// other loads measure the other processes as much as the widget (their
-// median and maximum are logged too). A widget that needs more than 100 ms
-// of main-thread work fails on every load.
+// The form is painted within 100 ms of the script arriving. The browser is
+// warmed up by one load; then the HTTP cache is switched off, so that every
+// load downloads and compiles the script as on a reader's first visit. The
+// test judges the fastest of fifteen loads: on a shared machine the others
+// measure the other processes as much as the widget (their median and
+// maximum are logged). A widget that needs more than 100 ms of main-thread
+// work fails on every load.
 func TestBrowserFirstPaint(t *testing.T) {
 	ctx := newBrowser(t)
 	d := startDemo(t)
+	openDemo(t, ctx, d)
+	browse(t, ctx, "disable the cache", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+		return err
+	}))
 	var after, build []float64
-	for i := 0; i < 9; i++ {
+	for i := 0; i < 15; i++ {
 		openDemo(t, ctx, d)
 		waitFor(t, ctx, "the paint mark", `performance.getEntriesByName("parley:form-painted").length`)
 		var fp firstPaint
 		jsInto(t, ctx, "marks", `(() => {
 			const m = n => performance.getEntriesByName(n)[0].startTime;
 			const r = performance.getEntriesByType("resource").find(e => e.name.includes("/widget/embed."));
-			return {loaded: r.responseEnd, start: m("parley:script-start"), form: m("parley:form"), painted: m("parley:form-painted")};
+			return {loaded: r.responseEnd, start: m("parley:script-start"), form: m("parley:form"), painted: m("parley:form-painted"), size: r.transferSize};
 		})()`, &fp)
+		if fp.Size == 0 {
+			t.Fatal("the script came from the cache; the test measures a download")
+		}
 		after = append(after, fp.Painted-fp.Loaded)
 		build = append(build, fp.Form-fp.Start)
 		t.Logf("script arrived at %.1f ms, ran at %.1f, form in the DOM at %.1f, painted at %.1f: %.1f ms after arrival",
@@ -456,6 +482,7 @@ func TestBrowserXSS(t *testing.T) {
 	ctx := newBrowser(t)
 	d := startDemo(t)
 	vectors := xssVectors(t)
+	began := time.Now()
 	type result struct {
 		id                int64
 		name, website     string
@@ -520,9 +547,21 @@ func TestBrowserXSS(t *testing.T) {
 			nWebsite++
 		}
 	}
-	t.Logf("%d vectors: all as body, %d verbatim as name (the rest cut to 80 characters), %d inside an http URL as website (the API refuses the rest)", len(vectors), nName, nWebsite)
+	t.Logf("%d vectors: all as body, %d verbatim as name (the rest cut to 80 characters), %d inside an http URL as website (the API refuses the rest); submitted and approved in %v",
+		len(vectors), nName, nWebsite, time.Since(began).Round(time.Second))
+	began = time.Now()
 
 	openDemo(t, ctx, d)
+	// The traps work: a handler that fires is caught.
+	var fired []string
+	jsInto(t, ctx, "prove the trap", `new Promise(r => {
+		const img = document.createElement("img"); img.setAttribute("onerror", "alert('trap')"); img.src = "/nonexistent.png";
+		img.addEventListener("error", () => setTimeout(() => { const f = window.__fired; window.__fired = []; img.remove(); r(f); }));
+		document.body.append(img);
+	})`, &fired)
+	if !slices.Equal(fired, []string{"alert(trap)"}) {
+		t.Fatalf("the alert trap did not catch an onerror handler: %q", fired)
+	}
 	// Load every page of the thread.
 	var pages int
 	jsInto(t, ctx, "load more", `(async () => {
@@ -594,7 +633,7 @@ func TestBrowserXSS(t *testing.T) {
 		return true;
 	})()`, nil)
 	noFired(t, ctx)
-	t.Logf("rendered %d comments in %d pages; no script ran", rendered.Count, pages)
+	t.Logf("rendered %d comments in %d pages in %v; no script ran", rendered.Count, pages, time.Since(began).Round(time.Second))
 }
 
 var axeOnce struct {
@@ -603,6 +642,10 @@ var axeOnce struct {
 	err error
 }
 
+// axeVersion is the axe-core release the accessibility checks run; pinned
+// so that a new release's rules cannot change a result unnoticed.
+const axeVersion = "4.14.1"
+
 // axeSource fetches axe-core from the npm registry once per test run.
 func axeSource(t *testing.T) []byte {
 	t.Helper()
@@ -610,33 +653,43 @@ func axeSource(t *testing.T) []byte {
 		axeOnce.src, axeOnce.err = fetchAxe()
 	})
 	if axeOnce.err != nil {
-		t.Fatalf("axe-core from the npm registry: %v", axeOnce.err)
+		t.Fatalf("axe-core %s from the npm registry: %v", axeVersion, axeOnce.err)
 	}
 	return axeOnce.src
 }
 
+// fetchAxe downloads the axe-core package from the npm registry, checks it
+// against the registry's sha512 integrity, and returns axe.min.js.
 func fetchAxe() ([]byte, error) {
-	resp, err := http.Get("https://registry.npmjs.org/axe-core/latest")
+	resp, err := http.Get("https://registry.npmjs.org/axe-core/" + axeVersion)
 	if err != nil {
 		return nil, err
 	}
 	var meta struct {
-		Version string `json:"version"`
-		Dist    struct {
-			Tarball string `json:"tarball"`
+		Dist struct {
+			Tarball   string `json:"tarball"`
+			Integrity string `json:"integrity"`
 		} `json:"dist"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&meta)
 	resp.Body.Close()
-	if err != nil || !strings.HasPrefix(meta.Version, "4.") {
-		return nil, fmt.Errorf("registry metadata: version %q, %v", meta.Version, err)
+	if err != nil || resp.StatusCode != 200 {
+		return nil, fmt.Errorf("registry metadata: %s, %v", resp.Status, err)
 	}
 	resp, err = http.Get(meta.Dist.Tarball)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	zr, err := gzip.NewReader(resp.Body)
+	tgz, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha512.Sum512(tgz)
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != meta.Dist.Integrity {
+		return nil, fmt.Errorf("%s: integrity %s, registry says %s", meta.Dist.Tarball, got, meta.Dist.Integrity)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
 	if err != nil {
 		return nil, err
 	}
@@ -662,17 +715,27 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
-func axeCheck(t *testing.T, ctx context.Context, what string) {
+type axeResult struct {
+	Version    string
+	Violations []axeViolation
+	Labelled   int // form fields axe checked for a label
+}
+
+// axeRun runs axe-core on the whole page, the widget's shadow root included.
+func axeRun(t *testing.T, ctx context.Context, what string) axeResult {
 	t.Helper()
-	var res struct {
-		Version    string
-		Violations []axeViolation
-		Labelled   int // form fields axe checked for a label
-	}
+	var res axeResult
 	jsInto(t, ctx, "inject axe", string(axeSource(t))+";true", nil)
 	jsInto(t, ctx, "axe "+what, `axe.run(document).then(r => ({version: axe.version, violations: r.violations,
 		labelled: r.passes.filter(p => p.id === "label").reduce((n, p) => n + p.nodes.length, 0)}))`, &res)
-	// The widget's four fields and the sort menu live in its shadow root:
+	return res
+}
+
+// axeCheck fails the test on any serious or critical violation.
+func axeCheck(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	res := axeRun(t, ctx, what)
+	// The widget's four fields and the checkbox live in its shadow root:
 	// axe must have looked inside.
 	if res.Labelled < 4 {
 		t.Fatalf("axe %s checked %d labelled fields; it did not see into the widget", res.Version, res.Labelled)
@@ -726,6 +789,12 @@ func seedThread(t *testing.T, d demoServer, n int) {
 func TestBrowserAccessibility(t *testing.T) {
 	ctx := newBrowser(t)
 	d := startDemo(t)
+	openDemo(t, ctx, d)
+	// The check can fail: an unlabelled field in the widget is caught.
+	jsInto(t, ctx, "break a label", shadow+`.querySelector("form").append(document.createElement("input"))`, nil)
+	if res := axeRun(t, ctx, "unlabelled field"); !slices.ContainsFunc(res.Violations, func(v axeViolation) bool { return v.ID == "label" && v.Impact == "critical" }) {
+		t.Fatalf("axe did not report an unlabelled input in the widget: %+v", res.Violations)
+	}
 	openDemo(t, ctx, d)
 	axeCheck(t, ctx, "empty thread")
 
@@ -831,6 +900,24 @@ func TestBrowserThread(t *testing.T) {
 		t.Fatalf("French error %q", got)
 	}
 	noFired(t, ctx)
+
+	// A closed article keeps its thread and loses the form and the replies.
+	if code, out := d.api.call("POST", "/api/v1/admin/articles/close", map[string]any{"site": "demo", "url": d.article}, nil); code != 200 {
+		t.Fatalf("close: %d %v", code, out)
+	}
+	openDemo(t, ctx, d)
+	var closed struct {
+		FormHidden bool
+		Message    string
+		Replies    int
+		Comments   int
+	}
+	jsInto(t, ctx, "closed", `(() => { const r = `+shadow+`; return {formHidden: r.querySelector(".form-slot").hidden,
+		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button")].length,
+		comments: r.querySelectorAll(".thread:not(.own) li").length}; })()`, &closed)
+	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Comments < 50 {
+		t.Fatalf("closed article: %+v", closed)
+	}
 }
 
 // Before sending, a comment the classifier flags shows the warning with the
@@ -841,6 +928,7 @@ func TestBrowserWarning(t *testing.T) {
 	d := startDemo(t)
 	seedThread(t, d, 3)
 	openDemo(t, ctx, d)
+	const body = "Señor Véld — you are an idiot and a liar."
 	field := func(name string) chromedp.JSPath {
 		return chromedp.JSPath(shadow + `.querySelector("[name=` + name + `]")`)
 	}
@@ -848,12 +936,26 @@ func TestBrowserWarning(t *testing.T) {
 	browse(t, ctx, "fill the form",
 		chromedp.SendKeys(field("name"), "Hothead"),
 		chromedp.SendKeys(field("email"), "hot@example.com"),
-		chromedp.SendKeys(field("body"), "Señor Véld — you are an idiot and a liar."),
+		chromedp.SendKeys(field("body"), body),
 		send)
 	waitFor(t, ctx, "the warning", shadow+`.querySelector(".warn:not([hidden]) mark")`)
+	// The words the server names, by UTF-8 byte offsets into the body.
+	code, chk := d.api.call("POST", "/api/v1/check", map[string]any{"site": "demo", "body": body}, nil)
+	if code != 200 || chk["flagged"] != true {
+		t.Fatalf("check: %d %v", code, chk)
+	}
+	var want []string
+	for _, sp := range chk["spans"].([]any) {
+		m := sp.(map[string]any)
+		start, end := int(m["start"].(float64)), int(m["end"].(float64))
+		want = append(want, body[start:end])
+	}
+	if len(want) == 0 || !slices.Contains(want, "idiot") {
+		t.Fatalf("the classifier names %q in %q; the test expects at least \"idiot\", after the non-ASCII text", want, body)
+	}
 	var marks []string
 	jsInto(t, ctx, "marks", `[...`+shadow+`.querySelectorAll(".warn mark")].map(m => m.textContent)`, &marks)
-	if want := []string{"idiot", "liar"}; !slices.Equal(marks, want) {
+	if !slices.Equal(marks, want) {
 		t.Fatalf("highlighted %q, want %q", marks, want)
 	}
 	if got := text(t, ctx, shadow+`.querySelector(".warn h3")`); got != "This may read as a personal attack" {
@@ -924,7 +1026,8 @@ func TestBrowserCrossOrigin(t *testing.T) {
 		t.Fatalf("only %d requests recorded: %q", len(net.Resources), net.Resources)
 	}
 	for _, u := range net.Resources {
-		if !strings.HasPrefix(u, parley+"/") {
+		// The browser asks the newsroom for its favicon itself.
+		if !strings.HasPrefix(u, parley+"/") && u != newsroom.URL+"/favicon.ico" {
 			t.Errorf("the widget loaded %s, not from the Parley server %s", u, parley)
 		}
 	}
