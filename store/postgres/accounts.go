@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -11,8 +12,12 @@ import (
 
 // CreateModerator adds a moderator account.
 func (s *Store) CreateModerator(ctx context.Context, m comment.Moderator) (comment.Moderator, error) {
-	err := s.pool.QueryRow(ctx, `INSERT INTO moderators (name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		m.Name, string(m.Role), m.PasswordHash, m.Disabled, ts(m.CreatedAt)).Scan(&m.ID)
+	sites, err := json.Marshal(nonNil(m.Sites))
+	if err != nil {
+		return m, storeErr(err, "Moderator")
+	}
+	err = s.pool.QueryRow(ctx, `INSERT INTO moderators (name, role, password_hash, disabled, sites, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		m.Name, string(m.Role), m.PasswordHash, m.Disabled, string(sites), ts(m.CreatedAt)).Scan(&m.ID)
 	return m, storeErr(err, "Moderator")
 }
 
@@ -28,14 +33,34 @@ func (s *Store) SetModeratorPassword(ctx context.Context, name, hash string) err
 	return nil
 }
 
-const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.created_at`
+const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.sites, m.created_at`
 
 func scanModerator(row pgx.Row, extra ...any) (comment.Moderator, error) {
 	var m comment.Moderator
 	var role string
-	err := row.Scan(append([]any{&m.ID, &m.Name, &role, &m.PasswordHash, &m.Disabled, &m.CreatedAt}, extra...)...)
+	var sites []byte
+	err := row.Scan(append([]any{&m.ID, &m.Name, &role, &m.PasswordHash, &m.Disabled, &sites, &m.CreatedAt}, extra...)...)
 	m.Role, m.CreatedAt = comment.Role(role), utc(m.CreatedAt)
+	if err == nil && len(sites) > 0 && string(sites) != "[]" {
+		err = json.Unmarshal(sites, &m.Sites)
+	}
 	return m, err
+}
+
+// SetModeratorSites replaces the sites a moderator may work on.
+func (s *Store) SetModeratorSites(ctx context.Context, name string, sites []string) error {
+	raw, err := json.Marshal(nonNil(sites))
+	if err != nil {
+		return storeErr(err, "Moderator")
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE moderators SET sites = $1 WHERE name = $2`, string(raw), name)
+	if err != nil {
+		return storeErr(err, "Moderator")
+	}
+	if tag.RowsAffected() == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Moderator %q not found.", name)
+	}
+	return nil
 }
 
 // ModeratorByName returns a moderator account.
