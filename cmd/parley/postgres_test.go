@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -73,6 +78,78 @@ func TestServeTwoInstancesOnPostgres(t *testing.T) {
 		}
 		if !closed {
 			t.Errorf("%s still shows the article open after `parley article close`", c.base)
+		}
+	}
+}
+
+// A moderator's dashboard on A, streaming live updates, sees a comment
+// submitted to B and B's decision on it, with the queue counts after each.
+func TestDashboardLiveAcrossInstances(t *testing.T) {
+	pg := pgtest.URL(t)
+	key := t.TempDir() + "/parley.key"
+	data := []string{"--db", pg, "--secret-file", key}
+	mustRun(t, "", append([]string{"site", "add", "news", "--origin", "https://news.example"}, data...)...)
+	mustRun(t, "s3cret-passw0rd\n", append([]string{"moderator", "add", "ann", "--role", "admin"}, data...)...)
+	lines := strings.Split(strings.TrimSpace(mustRun(t, "", append([]string{"token", "create", "--moderator", "ann"}, data...)...)), "\n")
+	token := lines[len(lines)-1]
+	baseA, _ := serveFor(t, data...)
+	baseB, _ := serveFor(t, data...)
+
+	// Ann logs in on A and opens the live stream there (subscribed once the
+	// response headers arrive).
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Post(baseA+"/api/v1/admin/login", "application/json", strings.NewReader(`{"name":"ann","password":"s3cret-passw0rd"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login on A: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", baseA+"/admin/events", nil)
+	stream, err := browser.Do(req)
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("events on A: %v %v", stream.Status, err)
+	}
+	defer stream.Body.Close()
+	events := make(chan map[string]any, 8)
+	go func() {
+		sc := bufio.NewScanner(stream.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var e map[string]any
+				json.Unmarshal([]byte(data), &e)
+				events <- e
+			}
+		}
+		close(events)
+	}()
+
+	b := client{t: t, base: baseB, token: token}
+	code, res := b.call("POST", "/api/v1/comments", map[string]any{"site": "news", "article_url": "https://news.example/live", "article_title": "Live",
+		"name": "Ada", "email": "ada@example.com", "body": "Sent to B."}, nil)
+	if code != 202 {
+		t.Fatalf("submit to B: %d %v", code, res)
+	}
+	id := res["id"].(float64)
+	if code, res := b.call("POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/approve", id), nil, nil); code != 200 {
+		t.Fatalf("approve on B: %d %v", code, res)
+	}
+	for _, want := range []struct {
+		kind, status string
+		pending      float64
+	}{{"submitted", "pending", 1}, {"decided", "approved", 0}} {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				t.Fatal("A's stream ended")
+			}
+			counts, _ := e["counts"].(map[string]any)
+			if e["kind"] != want.kind || e["comment_id"] != id || e["status"] != want.status || counts["pending"] != want.pending {
+				t.Errorf("A's dashboard heard %v, want %s of comment %.0f (%s, %v pending)", e, want.kind, id, want.status, want.pending)
+			}
+		case <-ctx.Done():
+			t.Fatalf("A's dashboard did not hear %s of the comment on B", want.kind)
 		}
 	}
 }
