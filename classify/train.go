@@ -47,16 +47,18 @@ type recipe struct {
 	WeightDecision float64
 	OLIDGroup      bool // OLID targeted insults at groups count as attacks
 
-	NB      float64 // > 0: scale features by NB log-count ratios, smoothing NB
-	NBFloor float64 // scale = NBFloor + |r|
-	NBAux   bool    // also for the OLID heads
-	LexAux  bool    // the OLID heads use the lexicon cues too
+	NB        float64 // > 0: scale features by NB log-count ratios, smoothing NB
+	NBFloor   float64 // scale = NBFloor + |r|
+	AvgFrom   int     // > 0: the main head's weights are the mean of the weights after epochs AvgFrom..Epochs
+	NBAux     bool    // also for the OLID heads
+	LexAux    bool    // the OLID heads use the lexicon cues too
+	LexSelect bool    // OLID A and B heads: use the lexicon cues where they help on the held-out tenth
 
 	noLex bool // set internally: train a head without the lexicon cues
 }
 
 var shippedRecipe = recipe{
-	Name:     "adhominem-v2",
+	Name:     "adhominem-v3",
 	Seed:     20260301,
 	Epochs:   6,
 	MainBits: 20,
@@ -71,14 +73,15 @@ var shippedRecipe = recipe{
 	WeightKaggle:   2,
 	WeightOLID:     0.25,
 	WeightCampaign: 4,
-	WeightPolicy:   2,
+	WeightPolicy:   4,
 	WeightLogic:    1,
 	WeightSeed:     3,
 	WeightDecision: 3,
 	OLIDGroup:      true,
 
-	NB:      1,
-	NBFloor: 1,
+	NB:        1,
+	NBFloor:   1,
+	LexSelect: true,
 }
 
 //go:embed model/seeds.tsv
@@ -242,6 +245,8 @@ type ftrl struct {
 	bz, bn              float64   // bias, no regularisation
 	scale               []float64 // per-coordinate feature scale (NB), nil = 1
 	noLex               bool      // skip the lexicon cues
+	avgBias             float64
+	avg                 []float64 // averaged weights, once training is done (nil = the last ones)
 }
 
 // nbScale computes the per-bucket scale floor + |log-count ratio| of
@@ -299,13 +304,22 @@ func (f *ftrl) w(i uint32) float64 {
 
 // we is the effective weight of coordinate i (scale folded in).
 func (f *ftrl) we(i uint32) float64 {
-	if f.scale == nil {
-		return f.w(i)
+	w := 0.0
+	if f.avg != nil {
+		w = f.avg[i]
+	} else {
+		w = f.w(i)
 	}
-	return f.w(i) * f.scale[i]
+	if f.scale == nil {
+		return w
+	}
+	return w * f.scale[i]
 }
 
 func (f *ftrl) bias() float64 {
+	if f.avg != nil {
+		return f.avgBias
+	}
 	return -f.bz / ((f.beta + math.Sqrt(f.bn)) / f.alpha)
 }
 
@@ -400,6 +414,8 @@ func fit(ctx context.Context, rc recipe, bits int, s trainSet, seed uint64, prog
 		order[i] = i
 	}
 	r := rng{seed}
+	var acc []float64
+	nacc := 0
 	for ep := 0; ep < rc.Epochs; ep++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -411,9 +427,26 @@ func fit(ctx context.Context, rc recipe, bits int, s trainSet, seed uint64, prog
 		for _, i := range order {
 			f.update(s.docs[i], s.y[i], s.w[i])
 		}
+		if rc.AvgFrom > 0 && ep+1 >= rc.AvgFrom {
+			if acc == nil {
+				acc = make([]float64, len(f.z)+1)
+			}
+			for i := range f.z {
+				acc[i] += f.w(uint32(i))
+			}
+			acc[len(f.z)] += f.bias()
+			nacc++
+		}
 		if progress != nil {
 			progress(ep + 1)
 		}
+	}
+	if nacc > 0 {
+		for i := range acc {
+			acc[i] /= float64(nacc)
+		}
+		f.avg = acc[:len(f.z)]
+		f.avgBias = acc[len(f.z)]
 	}
 	return f, nil
 }
@@ -621,6 +654,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(str
 	if !rc.NBAux {
 		rc.NB = 0
 	}
+	rc.AvgFrom = 0
 	rc.noLex = !rc.LexAux
 	type spec struct {
 		name string
@@ -655,45 +689,65 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(str
 		if rc.AuxFolds > 1 && sp.name != HeadOLIDA {
 			folds = rc.AuxFolds
 		}
-		var cal []olidRow
-		var probs []float64
-		for k := 0; k < folds; k++ {
-			inFold := func(r olidRow) bool {
-				if folds == 1 {
-					return holdout("olid/" + r.ID)
+		oos := func(rc recipe) (cal []olidRow, probs []float64, err error) {
+			for k := 0; k < folds; k++ {
+				inFold := func(r olidRow) bool {
+					if folds == 1 {
+						return holdout("olid/" + r.ID)
+					}
+					return int(crc32.ChecksumIEEE([]byte("olidfold/"+r.ID))%uint32(folds)) == k
 				}
-				return int(crc32.ChecksumIEEE([]byte("olidfold/"+r.ID))%uint32(folds)) == k
-			}
-			var fitS trainSet
-			for i, r := range all {
-				if !inFold(r) {
-					fitS.docs, fitS.y, fitS.w = append(fitS.docs, allS.docs[i]), append(fitS.y, allS.y[i]), append(fitS.w, 1)
+				var fitS trainSet
+				for i, r := range all {
+					if !inFold(r) {
+						fitS.docs, fitS.y, fitS.w = append(fitS.docs, allS.docs[i]), append(fitS.y, allS.y[i]), append(fitS.w, 1)
+					}
+				}
+				f, err := fit(ctx, rc, rc.AuxBits, fitS, seed+uint64(k)*7919, func(ep int) { progress(sp.name+"(cal)", ep) })
+				if err != nil {
+					return nil, nil, err
+				}
+				for i, r := range all {
+					if inFold(r) {
+						cal = append(cal, r)
+						probs = append(probs, sigmoid(f.margin(allS.docs[i])))
+					}
 				}
 			}
-			f, err := fit(ctx, rc, rc.AuxBits, fitS, seed+uint64(k)*7919, func(ep int) { progress(sp.name+"(cal)", ep) })
-			if err != nil {
-				return nil, err
-			}
-			for i, r := range all {
-				if inFold(r) {
-					cal = append(cal, r)
-					probs = append(probs, sigmoid(f.margin(allS.docs[i])))
-				}
-			}
+			return cal, probs, nil
+		}
+		cal, probs, err := oos(rc)
+		if err != nil {
+			return nil, err
 		}
 		var ys []bool
 		for _, r := range cal {
 			ys = append(ys, sp.y(r))
 		}
+		rh := rc
 		threshold := 0.0
 		switch sp.name {
 		case HeadOLIDA, HeadOLIDB:
-			threshold = bestMacroF1Threshold(probs, ys)
+			var f1 float64
+			threshold, f1 = bestMacroF1Threshold(probs, ys)
+			if rc.LexSelect && rc.noLex {
+				// Model selection on the held-out rows: keep the
+				// lexicon cues for this head only if they help there.
+				rl := rc
+				rl.noLex = false
+				_, lprobs, err := oos(rl)
+				if err != nil {
+					return nil, err
+				}
+				if lt, lf1 := bestMacroF1Threshold(lprobs, ys); lf1 > f1+1e-9 {
+					rh, threshold = rl, lt
+				}
+			}
 		default:
 			calProbs[sp.name] = probs
 			cRows = cal
 		}
-		f, err := fit(ctx, rc, rc.AuxBits, allS, seed+1000, func(ep int) { progress(sp.name, ep) })
+		f, err := fit(ctx, rh, rh.AuxBits, allS, seed+1000, func(ep int) { progress(sp.name, ep) })
 		if err != nil {
 			return nil, err
 		}
@@ -808,7 +862,7 @@ func bestF1Threshold(probs []float64, ys []bool, ws []float64) float64 {
 	return bestT
 }
 
-func bestMacroF1Threshold(probs []float64, ys []bool) float64 {
+func bestMacroF1Threshold(probs []float64, ys []bool) (threshold, f1 float64) {
 	best, bestT := -1.0, 0.5
 	gold := make([]string, len(ys))
 	for i, y := range ys {
@@ -830,7 +884,7 @@ func bestMacroF1Threshold(probs []float64, ys []bool) float64 {
 			best, bestT = f, th
 		}
 	}
-	return bestT
+	return bestT, best
 }
 
 // readDecisionsTSV reads "label<TAB>text" lines (1 = attack), the format of

@@ -152,7 +152,24 @@ type Moderator struct {
 	Role         Role
 	PasswordHash string
 	Disabled     bool
-	CreatedAt    time.Time
+	// Sites limits a moderator (not an admin) to these sites' queues and
+	// decisions; empty means every site.
+	Sites     []string
+	CreatedAt time.Time
+}
+
+// MaySee reports whether the account may work on a site: admins and
+// moderators without a site list everywhere, others on their sites.
+func (m Moderator) MaySee(siteID string) bool {
+	if m.Role == RoleAdmin || len(m.Sites) == 0 {
+		return true
+	}
+	for _, s := range m.Sites {
+		if s == siteID {
+			return true
+		}
+	}
+	return false
 }
 
 // Action is what a decision did to a comment.

@@ -80,6 +80,9 @@ type Store interface {
 	// SetModeratorDisabled disables (ending its sessions) or enables an
 	// account; CodeNotFound.
 	SetModeratorDisabled(ctx context.Context, name string, disabled bool) error
+	// SetModeratorSites replaces the sites a moderator may work on (empty:
+	// every site); CodeNotFound.
+	SetModeratorSites(ctx context.Context, name string, sites []string) error
 	// ModeratorByName returns an account; CodeNotFound.
 	ModeratorByName(ctx context.Context, name string) (Moderator, error)
 	// CreateToken stores the hash of a bearer token for a moderator.

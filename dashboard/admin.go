@@ -219,6 +219,10 @@ func (h *Handler) addModerator(w http.ResponseWriter, r *http.Request, s *sessio
 	if msg := checkPassword(password); msg != "" {
 		errs = append(errs, comment.FieldError{Field: "password", Message: msg})
 	}
+	sites, err := h.siteList(r)
+	if err != nil {
+		errs = append(errs, comment.FieldError{Field: "sites", Message: err.Error()})
+	}
 	if len(errs) > 0 {
 		return h.renderModerators(w, r, s, http.StatusUnprocessableEntity, "", errs)
 	}
@@ -226,13 +230,41 @@ func (h *Handler) addModerator(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return err
 	}
-	if _, err := h.Store.CreateModerator(r.Context(), comment.Moderator{Name: name, Role: role, PasswordHash: hash, CreatedAt: h.Now().UTC()}); err != nil {
+	if _, err := h.Store.CreateModerator(r.Context(), comment.Moderator{Name: name, Role: role, PasswordHash: hash, Sites: sites, CreatedAt: h.Now().UTC()}); err != nil {
 		if comment.ErrorCode(err) == comment.CodeConflict {
 			return h.renderModerators(w, r, s, http.StatusConflict, "", []comment.FieldError{{Field: "name", Message: "is taken"}})
 		}
 		return err
 	}
 	http.Redirect(w, r, "/admin/moderators?done="+urlQuery("Added "+name+"."), http.StatusSeeOther)
+	return nil
+}
+
+// siteList reads the form's "sites" (comma-separated site IDs; empty:
+// every site) and checks each is a site.
+func (h *Handler) siteList(r *http.Request) ([]string, error) {
+	ids := splitList(r.PostFormValue("sites"))
+	for _, id := range ids {
+		if _, err := h.Store.Site(r.Context(), id); err != nil {
+			if comment.ErrorCode(err) == comment.CodeNotFound {
+				return nil, fmt.Errorf("%q is not a site this server knows", id)
+			}
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+func (h *Handler) setModeratorSites(w http.ResponseWriter, r *http.Request, s *session) error {
+	name := r.PathValue("name")
+	sites, err := h.siteList(r)
+	if err != nil {
+		return h.renderModerators(w, r, s, http.StatusUnprocessableEntity, "", []comment.FieldError{{Field: "sites", Message: err.Error()}})
+	}
+	if err := h.Store.SetModeratorSites(r.Context(), name, sites); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/moderators?done="+urlQuery("Sites set for "+name+"."), http.StatusSeeOther)
 	return nil
 }
 

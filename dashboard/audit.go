@@ -18,6 +18,10 @@ type auditData struct {
 func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := r.URL.Query()
 	f := comment.AuditFilter{SiteID: q.Get("site"), Moderator: q.Get("moderator"), Action: comment.Action(q.Get("action")), Limit: 100}
+	var err error
+	if f.SiteID, err = scopeSite(s, f.SiteID); err != nil {
+		return err
+	}
 	var errs []comment.FieldError
 	switch f.Action {
 	case "", comment.ActionApprove, comment.ActionReject, comment.ActionBan, comment.ActionTrust, comment.ActionClearStanding:

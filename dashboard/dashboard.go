@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
@@ -63,7 +64,15 @@ type Handler struct {
 	Config
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// closing is closed by CloseStreams, ending every event stream.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// CloseStreams ends every open event stream, so that a graceful shutdown
+// does not wait for dashboards that would otherwise listen forever.
+// Register it with http.Server.RegisterOnShutdown.
+func (h *Handler) CloseStreams() { h.closeOnce.Do(func() { close(h.closing) }) }
 
 // Route is one method and pattern the dashboard serves.
 type Route struct {
@@ -111,6 +120,7 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/moderators/{name}/disable", Admin: true, handler: h.disableModerator},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/enable", Admin: true, handler: h.enableModerator},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/password", Admin: true, handler: h.resetPassword},
+		{Method: "POST", Pattern: "/admin/moderators/{name}/sites", Admin: true, handler: h.setModeratorSites},
 	}
 }
 
@@ -128,7 +138,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
 	}
-	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux(), closing: make(chan struct{})}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -325,6 +335,35 @@ func (h *Handler) asset(w http.ResponseWriter, r *http.Request, _ *session) erro
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *session) error {
 	http.Redirect(w, r, "/admin/queue/pending", http.StatusSeeOther)
 	return nil
+}
+
+// errNotYourSite refuses a moderator a site they do not moderate.
+var errNotYourSite = &comment.Error{Code: comment.CodeForbidden, Message: "You do not moderate this site.",
+	Fields: []comment.FieldError{{Field: "site", Message: "is not one of your sites"}}}
+
+// scopeSite returns the site a request may look at: the one asked for when
+// the account may see it, and for a moderator limited to some sites, the
+// first of them when none was asked for.
+func scopeSite(s *session, requested string) (string, error) {
+	m := s.Moderator
+	if requested == "" && m.Role != comment.RoleAdmin && len(m.Sites) > 0 {
+		return m.Sites[0], nil
+	}
+	if requested != "" && !m.MaySee(requested) {
+		return "", errNotYourSite
+	}
+	return requested, nil
+}
+
+// visibleSites keeps the sites an account may see.
+func visibleSites(s *session, sites []comment.Site) []comment.Site {
+	var out []comment.Site
+	for _, st := range sites {
+		if s.Moderator.MaySee(st.ID) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // back redirects a form post to where it came from (a /admin/ path only).

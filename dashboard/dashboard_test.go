@@ -636,7 +636,79 @@ func TestLiveEvents(t *testing.T) {
 			if !strings.HasPrefix(line, "data: "+want) || !strings.Contains(line, `"approved":1`) {
 				t.Errorf("event = %s", line)
 			}
-			return
+			break
 		}
+	}
+	// A shutting-down server ends the stream instead of waiting for it.
+	e.dash.CloseStreams()
+	if _, err := io.ReadAll(rd); err != nil {
+		t.Errorf("stream did not end cleanly: %v", err)
+	}
+}
+
+// A moderator limited to some sites sees and decides only those, in the
+// dashboard and through the API.
+func TestModeratorSites(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := context.Background()
+	if err := e.store.CreateSite(ctx, comment.Site{ID: "blog", Origins: []string{"https://blog.example"}, CreatedAt: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	onNews := e.submit("Ada", "ada@example.com", "On the news site.")
+	raw, _ := json.Marshal(map[string]any{"site": "blog", "article_url": "https://blog.example/post", "name": "Ben", "email": "ben@example.com", "body": "On the blog."})
+	resp, err := http.Post(e.srv.URL+"/api/v1/comments", "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	onBlog := int64(out["id"].(float64))
+
+	admin := e.loggedIn("ann")
+	if code, _, _ := admin.post("/admin/moderators/bob/sites", url.Values{"csrf_token": {admin.csrf}, "sites": {"nope"}}, false); code != 422 {
+		t.Errorf("unknown site: %d", code)
+	}
+	if code, _, _ := admin.post("/admin/moderators/bob/sites", url.Values{"csrf_token": {admin.csrf}, "sites": {"blog"}}, false); code != http.StatusSeeOther {
+		t.Fatalf("set sites: %d", code)
+	}
+	bob := e.loggedIn("bob")
+	_, page, _ := bob.get("/admin/queue/pending")
+	if !strings.Contains(page, "On the blog.") || strings.Contains(page, "On the news site.") {
+		t.Errorf("bob's queue shows other sites' comments")
+	}
+	for _, path := range []string{"/admin/queue/pending?site=news", "/admin/audit?site=news", "/admin/stats?site=news"} {
+		if code, _, _ := bob.get(path); code != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", path, code)
+		}
+	}
+	if code, _, _ := bob.post(fmt.Sprintf("/admin/comments/%d/approve", onNews), nil, true); code != http.StatusForbidden {
+		t.Errorf("approve on another site: %d, want 403", code)
+	}
+	if code, _, _ := bob.post(fmt.Sprintf("/admin/comments/%d/ban", onNews), nil, true); code != http.StatusForbidden {
+		t.Errorf("ban on another site: %d, want 403", code)
+	}
+	if code, _, _ := bob.post("/admin/bulk", url.Values{"action": {"approve"}, "id": {fmt.Sprint(onNews)}}, true); code != http.StatusForbidden {
+		t.Errorf("bulk on another site: %d, want 403", code)
+	}
+	if code, _, _ := bob.post(fmt.Sprintf("/admin/comments/%d/approve", onBlog), nil, true); code != 200 {
+		t.Errorf("approve on bob's site: %d", code)
+	}
+	// The JSON API, with bob's session.
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/admin/comments/%d/approve", e.srv.URL, onNews), nil)
+	req.Header.Set("X-CSRF-Token", bob.csrf)
+	resp, err = bob.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("API approve on another site: %d, want 403", resp.StatusCode)
+	}
+	if code, _, _ := bob.get("/api/v1/admin/queue?site=news"); code != http.StatusForbidden {
+		t.Errorf("API queue of another site: %d, want 403", code)
+	}
+	if c, _ := e.store.Comment(ctx, onNews); c.Status != comment.StatusPending {
+		t.Errorf("news comment decided by a blog moderator: %s", c.Status)
 	}
 }

@@ -48,6 +48,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) err
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-h.closing:
+			return nil
 		case <-ping.C:
 			// Re-check the session: logging out or expiring ends the stream.
 			if _, err := h.session(r); err != nil {
@@ -57,6 +59,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) err
 		case e, ok := <-ch:
 			if !ok {
 				return nil
+			}
+			if !s.Moderator.MaySee(e.SiteID) {
+				continue
 			}
 			le := liveEvent{Kind: string(e.Kind), CommentID: e.CommentID, Site: e.SiteID, Status: e.Status, Moderator: e.Moderator}
 			// Counts are for every site: the page filters nothing live.

@@ -85,7 +85,11 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) erro
 		return errNotFound
 	}
 	qv := r.URL.Query()
-	d := queueData{Search: strings.TrimSpace(qv.Get("q")), Site: qv.Get("site"), Now: h.Now()}
+	d := queueData{Search: strings.TrimSpace(qv.Get("q")), Now: h.Now()}
+	var err error
+	if d.Site, err = scopeSite(s, qv.Get("site")); err != nil {
+		return err
+	}
 	if utf8.RuneCountInString(d.Search) > 200 {
 		return comment.Invalid(comment.FieldError{Field: "q", Message: "must be at most 200 characters"})
 	}
@@ -93,7 +97,7 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err != nil {
 		return err
 	}
-	d.Sites = sites
+	d.Sites = visibleSites(s, sites)
 	byID := map[string]comment.Site{}
 	for _, st := range sites {
 		byID[st.ID] = st
@@ -308,11 +312,29 @@ func (h *Handler) decideOne(w http.ResponseWriter, r *http.Request, s *session, 
 	if err != nil {
 		return err
 	}
+	if err := h.mayDecide(r, s, id); err != nil {
+		return err
+	}
 	c, err := h.API.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
 	if err != nil {
 		return err
 	}
 	done(w, r, map[string]any{"id": c.ID, "status": c.Status})
+	return nil
+}
+
+// mayDecide refuses a moderator a comment of a site they do not moderate.
+func (h *Handler) mayDecide(r *http.Request, s *session, id int64) error {
+	if s.Moderator.Role == comment.RoleAdmin || len(s.Moderator.Sites) == 0 {
+		return nil
+	}
+	c, err := h.Store.Comment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !s.Moderator.MaySee(c.SiteID) {
+		return errNotYourSite
+	}
 	return nil
 }
 
@@ -336,6 +358,9 @@ func (h *Handler) setStanding(w http.ResponseWriter, r *http.Request, s *session
 	c, err := h.Store.Comment(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !s.Moderator.MaySee(c.SiteID) {
+		return errNotYourSite
 	}
 	rejected, err := h.Store.SetStanding(r.Context(), comment.StandingChange{SiteID: c.SiteID, EmailHMAC: c.EmailHMAC, Standing: standing,
 		CommentID: c.ID, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
@@ -407,6 +432,9 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, s *session) error
 		c, err := h.Store.Comment(ctx, id)
 		if err != nil {
 			return err
+		}
+		if !s.Moderator.MaySee(c.SiteID) {
+			return errNotYourSite
 		}
 		if c.Flagged {
 			flagged++

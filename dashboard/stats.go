@@ -29,11 +29,15 @@ type statsData struct {
 
 func (h *Handler) stats(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
-	site := r.URL.Query().Get("site")
+	site, err := scopeSite(s, r.URL.Query().Get("site"))
+	if err != nil {
+		return err
+	}
 	sites, err := h.Store.Sites(ctx)
 	if err != nil {
 		return err
 	}
+	sites = visibleSites(s, sites)
 	if site != "" {
 		if _, err := h.Store.Site(ctx, site); err != nil {
 			if comment.ErrorCode(err) == comment.CodeNotFound {

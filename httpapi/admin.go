@@ -258,7 +258,11 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	siteID := q.Get("site")
+	m, _ := ModeratorFrom(r.Context())
+	siteID, err := scopeSite(m, q.Get("site"))
+	if err != nil {
+		return err
+	}
 	if siteID != "" {
 		if _, err := s.Store.Site(r.Context(), siteID); err != nil {
 			if comment.ErrorCode(err) == comment.CodeNotFound {
@@ -286,6 +290,22 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// errNotYourSite refuses a moderator a site they do not moderate.
+var errNotYourSite = &comment.Error{Code: comment.CodeForbidden, Message: "You do not moderate this site.",
+	Fields: []comment.FieldError{{Field: "site", Message: "is not one of your sites"}}}
+
+// scopeSite returns the site a moderator's read is limited to: the one asked
+// for when they may see it, the first of their sites when none was asked for.
+func scopeSite(m comment.Moderator, requested string) (string, error) {
+	if requested == "" && m.Role != comment.RoleAdmin && len(m.Sites) > 0 {
+		return m.Sites[0], nil
+	}
+	if requested != "" && !m.MaySee(requested) {
+		return "", errNotYourSite
+	}
+	return requested, nil
 }
 
 type decisionRequest struct {
@@ -334,6 +354,15 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.A
 		return comment.Invalid(errs...)
 	}
 	m, _ := ModeratorFrom(r.Context())
+	if m.Role != comment.RoleAdmin && len(m.Sites) > 0 {
+		c, err := s.Store.Comment(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if !m.MaySee(c.SiteID) {
+			return errNotYourSite
+		}
+	}
 	c, err := s.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: req.Reason, Note: req.Note, Moderator: m.Name, At: s.Now().UTC()})
 	if err != nil {
 		return err
@@ -364,6 +393,11 @@ type auditJSON struct {
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := comment.AuditFilter{SiteID: q.Get("site"), Moderator: q.Get("moderator")}
+	m, _ := ModeratorFrom(r.Context())
+	var err error
+	if f.SiteID, err = scopeSite(m, f.SiteID); err != nil {
+		return err
+	}
 	var errs []comment.FieldError
 	for _, p := range []struct {
 		name string

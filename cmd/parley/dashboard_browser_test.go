@@ -151,6 +151,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("live pending count = %s, want 9", n)
 	}
 	dashboardScreenshot(t, ann, "queue.png")
+	axeCheck(t, ann, "dashboard queue")
 
 	// ann clears the rest with the keyboard alone.
 	current := func() (id, author string) {
@@ -181,6 +182,19 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		switch author {
 		case "Mallory":
+			// A flagged comment is not bulk-approved without the explicit
+			// confirmation: the page says so and nothing is sent.
+			do(t, ann, "select the flagged comment", chromedp.KeyEvent("x"), chromedp.KeyEvent("A"))
+			if msg := eval[string](t, ann, `document.getElementById("live").textContent`); !strings.Contains(msg, "flagged") {
+				t.Errorf("bulk approval of a flagged comment: page says %q", msg)
+			}
+			if n := eval[int](t, ann, `document.querySelectorAll("#c`+id+`:not(.done)").length`); n != 1 {
+				t.Errorf("the flagged comment left the queue without confirmation")
+			}
+			do(t, ann, "unselect", chromedp.KeyEvent("x"))
+			if n := eval[string](t, ann, `document.getElementById("selected-count").textContent`); n != "0 selected" {
+				t.Errorf("after unselecting: %q", n)
+			}
 			do(t, ann, "reject as ad hominem with a note",
 				chromedp.KeyEvent("r"), chromedp.KeyEvent("h"), chromedp.KeyEvent("attacks the author, not the argument"),
 				chromedp.KeyEvent(kb.Enter), gone("#c"+id))

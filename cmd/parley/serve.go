@@ -160,6 +160,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(dash.CloseStreams)
 	bg, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.api.ForgetIPs(bg, a.cfg.ipRetention)

@@ -11,6 +11,7 @@
   me = me ? me.textContent.trim() : "";
   var cur = null;
   var arrived = 0;
+  var armedFlagged = false; // a bulk approval of flagged comments awaits its confirmation
 
   function say(msg, bad) {
     if (!live) return;
@@ -130,10 +131,15 @@
     var flagged = sel.filter(function (li) { return li.dataset.flagged === "true"; }).length;
     var confirmBox = document.getElementById("confirm-flagged");
     if (action === "approve" && flagged && !confirmBox.checked) {
-      say(flagged + " of the selected comments are flagged. Tick “include flagged” to approve them too.", true);
-      confirmBox.focus();
-      return;
+      if (!armedFlagged) {
+        // An explicit confirmation: tick "include flagged", or press A again.
+        armedFlagged = true;
+        say(flagged + " of the selected comments are flagged. Press A again (or tick “include flagged”) to approve them too; Esc cancels.", true);
+        return;
+      }
+      confirmBox.checked = true;
     }
+    armedFlagged = false;
     return post(form, submitter).then(function (j) {
       (j.decided || []).forEach(function (id) {
         var li = document.getElementById("c" + id);
@@ -162,6 +168,7 @@
 
   var reasonKeys = { h: "ad_hominem", s: "spam", o: "off_topic", t: "other" };
   document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "A" && ev.key !== "Shift") armedFlagged = false;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     var t = ev.target;
     var typing = t.matches && t.matches("input, textarea, select");

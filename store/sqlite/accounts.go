@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -11,8 +12,12 @@ import (
 
 // CreateModerator adds a moderator account.
 func (s *Store) CreateModerator(ctx context.Context, m comment.Moderator) (comment.Moderator, error) {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO moderators (name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?)`,
-		m.Name, string(m.Role), m.PasswordHash, boolInt(m.Disabled), micro(m.CreatedAt))
+	sites, err := json.Marshal(nonNil(m.Sites))
+	if err != nil {
+		return m, storeErr(err, "Moderator")
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO moderators (name, role, password_hash, disabled, sites, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		m.Name, string(m.Role), m.PasswordHash, boolInt(m.Disabled), string(sites), micro(m.CreatedAt))
 	if err != nil {
 		return m, storeErr(err, "Moderator")
 	}
@@ -32,16 +37,35 @@ func (s *Store) SetModeratorPassword(ctx context.Context, name, hash string) err
 	return nil
 }
 
-const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.created_at`
+const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.sites, m.created_at`
 
 func scanModerator(row interface{ Scan(...any) error }, extra ...any) (comment.Moderator, error) {
 	var m comment.Moderator
-	var role string
+	var role, sites string
 	var disabled int
 	var created int64
-	err := row.Scan(append([]any{&m.ID, &m.Name, &role, &m.PasswordHash, &disabled, &created}, extra...)...)
+	err := row.Scan(append([]any{&m.ID, &m.Name, &role, &m.PasswordHash, &disabled, &sites, &created}, extra...)...)
 	m.Role, m.Disabled, m.CreatedAt = comment.Role(role), disabled != 0, fromMicro(created)
+	if err == nil && sites != "" && sites != "[]" {
+		err = json.Unmarshal([]byte(sites), &m.Sites)
+	}
 	return m, err
+}
+
+// SetModeratorSites replaces the sites a moderator may work on.
+func (s *Store) SetModeratorSites(ctx context.Context, name string, sites []string) error {
+	raw, err := json.Marshal(nonNil(sites))
+	if err != nil {
+		return storeErr(err, "Moderator")
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE moderators SET sites = ? WHERE name = ?`, string(raw), name)
+	if err != nil {
+		return storeErr(err, "Moderator")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Moderator %q not found.", name)
+	}
+	return nil
 }
 
 // ModeratorByName returns a moderator account.

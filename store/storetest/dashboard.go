@@ -298,4 +298,25 @@ func testModeratorsDisable(t *testing.T, s comment.Store) {
 		t.Errorf("zoe still disabled")
 	}
 	wantCode(t, s.SetModeratorDisabled(ctx, "nobody", true), comment.CodeNotFound)
+
+	// Site lists: on create and replaced.
+	if _, err := s.CreateModerator(ctx, comment.Moderator{Name: "sam", Role: comment.RoleModerator, PasswordHash: "h", Sites: []string{"a", "b"}, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.ModeratorByName(ctx, "sam"); !cmp.Equal(m.Sites, []string{"a", "b"}) {
+		t.Errorf("sites = %q", m.Sites)
+	}
+	if err := s.SetModeratorSites(ctx, "sam", []string{"c"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.ModeratorByName(ctx, "sam"); !cmp.Equal(m.Sites, []string{"c"}) {
+		t.Errorf("sites after set = %q", m.Sites)
+	}
+	if err := s.SetModeratorSites(ctx, "sam", nil); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.ModeratorByName(ctx, "sam"); len(m.Sites) != 0 {
+		t.Errorf("sites after clear = %q", m.Sites)
+	}
+	wantCode(t, s.SetModeratorSites(ctx, "nobody", nil), comment.CodeNotFound)
 }
