@@ -150,7 +150,7 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
-	m, token, csrf, expires, err := s.Login(r.Context(), req.Name, req.Password, clientIP(r))
+	m, token, csrf, expires, err := s.Login(r.Context(), req.Name, req.Password, s.ClientIP(r))
 	if err != nil {
 		return err
 	}

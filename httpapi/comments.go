@@ -271,7 +271,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if errs := validate(&req, site); len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
-	ipHash := s.Keys.IPHash(clientIP(r))
+	ipHash := s.Keys.IPHash(s.ClientIP(r))
 	ok, wait, err := s.submit.Allow(r.Context(), string(ipHash), s.Now())
 	if err != nil {
 		return err

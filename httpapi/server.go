@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
@@ -30,6 +32,10 @@ type Config struct {
 	BaseURL string
 	// NoRateLimits switches every rate limit off, for load tests.
 	NoRateLimits bool
+	// TrustedProxies are the reverse proxies (load balancers, CDNs) whose
+	// X-Forwarded-For header is believed. Requests from anywhere else are
+	// judged by their own address, so a client cannot pick its own.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a moderator's login lasts; default 12 hours.
 	SessionTTL time.Duration
 	// Mounts adds handlers under extra patterns (the demo page, the widget,
@@ -113,8 +119,38 @@ func (s *Server) publish(e events.Event) {
 	}
 }
 
-// ClientIP is the address a request came from, for login throttling.
-func ClientIP(r *http.Request) string { return clientIP(r) }
+// ClientIP is the address a request came from, for rate limits, login
+// throttling and the hashed address kept with a comment. Behind a trusted
+// proxy it is the right-most address of X-Forwarded-For that is not itself
+// a trusted proxy; otherwise the connection's address.
+func (s *Server) ClientIP(r *http.Request) string {
+	host := remoteHost(r)
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(addr) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing to its left
+		}
+		if !s.trusted(hop) {
+			return hop.Unmap().String()
+		}
+	}
+	return host
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
 
 // ServeHTTP serves one request through the recover and log middleware.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -176,9 +212,8 @@ func (s *Server) handle(fn handlerFunc) http.Handler {
 	})
 }
 
-// clientIP is the address the request came from. Behind a reverse proxy it
-// is the proxy's; the hash is used only for rate limits and retention.
-func clientIP(r *http.Request) string {
+// remoteHost is the address of the connection's other end.
+func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -28,22 +30,52 @@ type serveConfig struct {
 	baseURL      string
 	logLevel     string
 	noRateLimits bool
-	ipRetention  time.Duration
-	drain        time.Duration
-	modelFile    string
+	// trustedProxies are the reverse proxies whose X-Forwarded-For is believed.
+	trustedProxies []netip.Prefix
+	// configErr is a bad setting found in the environment.
+	configErr   error
+	ipRetention time.Duration
+	drain       time.Duration
+	modelFile   string
 }
 
-func (c *serveConfig) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-}, e env) {
+func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.StringVar(&c.baseURL, "base-url", e.getenv("PARLEY_BASE_URL"), "public URL of this server, e.g. https://comments.example (env PARLEY_BASE_URL); default http://ADDR")
 	fs.StringVar(&c.logLevel, "log-level", envOr(e, "PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (env PARLEY_LOG_LEVEL)")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "switch every rate limit off (load tests and benchmarks only)")
+	if v := e.getenv("PARLEY_TRUSTED_PROXIES"); v != "" {
+		if err := c.addTrustedProxy(v); err != nil {
+			c.configErr = usagef("PARLEY_TRUSTED_PROXIES: %v", err)
+		}
+	}
+	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; env PARLEY_TRUSTED_PROXIES, comma-separated)", c.addTrustedProxy)
 	fs.DurationVar(&c.ipRetention, "ip-retention", 30*24*time.Hour, "how long hashed IP addresses are kept")
 	fs.DurationVar(&c.drain, "drain", 20*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
+}
+
+// addTrustedProxy parses one --trusted-proxy value: an address or a prefix.
+func (c *serveConfig) addTrustedProxy(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return fmt.Errorf("%q is not an IP address or CIDR prefix", part)
+			}
+			c.trustedProxies = append(c.trustedProxies, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return fmt.Errorf("%q is not an IP address or CIDR prefix", part)
+		}
+		c.trustedProxies = append(c.trustedProxies, p.Masked())
+	}
+	return nil
 }
 
 func cmdServe(ctx context.Context, e env, args []string) error {
@@ -110,6 +142,9 @@ func openStore(ctx context.Context, db string) (comment.Store, error) {
 
 // openApp opens the store and key and builds the API for a listener.
 func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*app, error) {
+	if cfg.configErr != nil {
+		return nil, cfg.configErr
+	}
 	logger, err := newLogger(e, cfg.logLevel)
 	if err != nil {
 		return nil, err
@@ -183,11 +218,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
-		Policy: policy, NoRateLimits: a.cfg.noRateLimits, Mounts: a.mounts, Events: live,
+		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
 		Bus: a.bus, Limiters: a.limiters,
 	})
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
-		Logger: a.logger.With("component", "dashboard"), ClientIP: httpapi.ClientIP})
+		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
 	if err != nil {
 		return err
 	}
