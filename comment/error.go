@@ -3,6 +3,7 @@ package comment
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an Error; the HTTP layer maps each code to one status.
@@ -33,6 +34,15 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, on a CodeTooMany error, is how long the caller should wait.
+	RetryAfter time.Duration
+}
+
+// TooMany is the error of a rate limit: what was refused, and when to try
+// again (rounded up to whole seconds).
+func TooMany(what string, wait time.Duration) *Error {
+	secs := int(wait.Seconds()) + 1
+	return &Error{Code: CodeTooMany, Message: fmt.Sprintf("Too many %s; try again in %d seconds.", what, secs), RetryAfter: time.Duration(secs) * time.Second}
 }
 
 func (e *Error) Error() string {

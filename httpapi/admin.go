@@ -99,7 +99,7 @@ func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.
 			return comment.Moderator{}, "", "", time.Time{}, err
 		}
 		if !ok {
-			return comment.Moderator{}, "", "", time.Time{}, comment.Errorf(comment.CodeTooMany, "Too many login attempts; try again in %d seconds.", int(wait.Seconds())+1)
+			return comment.Moderator{}, "", "", time.Time{}, comment.TooMany("login attempts", wait)
 		}
 	}
 	bad := comment.Errorf(comment.CodeUnauthorized, "Wrong name or password.")

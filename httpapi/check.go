@@ -60,8 +60,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return comment.Errorf(comment.CodeTooMany, "Too many checks from your address; try again in %d seconds.", int(wait.Seconds())+1)
+		return comment.TooMany("checks from your address", wait)
 	}
 	a := s.Policy.Assess(site, req.Body)
 	out := CheckResponse{Score: a.Score, Flagged: a.Flagged, Threshold: s.Policy.Threshold(site), Spans: a.Spans}

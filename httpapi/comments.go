@@ -277,8 +277,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return comment.Errorf(comment.CodeTooMany, "Too many comments from your address; try again in %d seconds.", int(wait.Seconds())+1)
+		return comment.TooMany("comments from your address", wait)
 	}
 	emailCipher, err := s.Keys.EncryptEmail(strings.TrimSpace(req.Email))
 	if err != nil {

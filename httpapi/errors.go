@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/parleyhq/parley/comment"
 )
@@ -60,6 +61,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		var ce *comment.Error
 		if errors.As(err, &ce) {
 			p.Errors = ce.Fields
+			if ce.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(ce.RetryAfter.Seconds())))
+			}
 		}
 	}
 	p.Title = http.StatusText(p.Status)

@@ -262,12 +262,16 @@ func TestAdminAuth(t *testing.T) {
 func TestLoginThrottled(t *testing.T) {
 	e := newEnv(t, func(c *httpapi.Config) { c.NoRateLimits = false })
 	codes := map[int]int{}
+	var retry string
 	for range 8 {
 		resp := e.do("POST", "/api/v1/admin/login", `{"name":"ann","password":"guess guess"}`, nil, nil)
 		codes[resp.StatusCode]++
+		if resp.StatusCode == 429 {
+			retry = resp.Header.Get("Retry-After")
+		}
 	}
-	if codes[401] != 5 || codes[429] != 3 {
-		t.Errorf("login answers = %v, want five 401 then 429", codes)
+	if codes[401] != 5 || codes[429] != 3 || retry == "" || retry == "0" {
+		t.Errorf("login answers = %v (Retry-After %q), want five 401 then 429 with Retry-After", codes, retry)
 	}
 }
 
