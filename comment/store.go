@@ -97,4 +97,6 @@ type Store interface {
 	SessionModerator(ctx context.Context, sessionHash []byte, now time.Time) (Moderator, string, error)
 	// DeleteSession ends a session (logout). Deleting an unknown session is not an error.
 	DeleteSession(ctx context.Context, sessionHash []byte) error
+
+	LifecycleStore
 }

@@ -120,34 +120,69 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		tx, err := s.w.BeginTx(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
-			tx.Rollback()
+		if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n > 0 {
-			tx.Rollback()
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("sqlite: migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			version, base, time.Now().UnixMicro()); err != nil {
-			tx.Rollback()
-			return nil, err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := s.applyMigration(ctx, version, base, string(body)); err != nil {
 			return nil, err
 		}
 		applied = append(applied, version)
 	}
 	return applied, nil
+}
+
+// noForeignKeys marks a migration that rebuilds a table: SQLite's ALTER
+// TABLE documentation has such a migration run with foreign keys off (they
+// cannot be switched inside a transaction) and checked before it commits.
+const noForeignKeys = "-- parley:foreign-keys-off"
+
+// applyMigration runs one migration in its own transaction on the writer's
+// one connection and records it.
+func (s *Store) applyMigration(ctx context.Context, version int, base, body string) (err error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rebuild := strings.HasPrefix(body, noForeignKeys)
+	if rebuild {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, ferr := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); ferr != nil && err == nil {
+				err = ferr
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", base, err)
+	}
+	if rebuild {
+		rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+		if err != nil {
+			return err
+		}
+		bad := rows.Next()
+		rows.Close()
+		if bad {
+			return fmt.Errorf("sqlite: migration %s: foreign key check failed", base)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		version, base, time.Now().UnixMicro()); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close closes both pools, checkpointing the WAL.
@@ -240,7 +275,7 @@ func boolInt(b bool) int {
 // foreign keys (a table after those it references), without
 // schema_migrations. `parley copy` moves them in this order.
 func (s *Store) Tables(ctx context.Context) ([]string, error) {
-	order := []string{"sites", "articles", "comments", "moderators", "tokens", "sessions", "audit_log"}
+	order := []string{"sites", "articles", "comments", "moderators", "tokens", "sessions", "audit_log", "reports", "appeals", "address_bans"}
 	rows, err := s.r.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
 		AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name`)
 	if err != nil {
