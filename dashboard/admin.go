@@ -165,7 +165,7 @@ func (h *Handler) articleState(w http.ResponseWriter, r *http.Request, s *sessio
 	if url == "" {
 		return comment.Invalid(comment.FieldError{Field: "url", Message: "is required"})
 	}
-	if err := h.API.SetArticleClosed(r.Context(), siteID, url, closed); err != nil {
+	if err := h.Desk.SetArticleClosed(r.Context(), siteID, url, closed, s.Moderator.Name); err != nil {
 		if comment.ErrorCode(err) == comment.CodeNotFound {
 			return &comment.Error{Code: comment.CodeNotFound, Message: "No article with this URL has comments on this site.",
 				Fields: []comment.FieldError{{Field: "url", Message: "is not an article of this site"}}}

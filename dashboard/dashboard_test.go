@@ -101,7 +101,7 @@ func newEnv(t testing.TB, rateLimits bool) *env {
 	live := events.NewBroadcaster()
 	policy := moderation.Policy{Classifier: fixedScores{}}
 	api := httpapi.New(httpapi.Config{Store: store, Keys: keys, Policy: policy, Now: clk.Now, NoRateLimits: !rateLimits, Events: live, SessionTTL: 48 * time.Hour})
-	dash, err := dashboard.New(dashboard.Config{API: api, Store: store, Keys: keys, Events: live, Policy: policy, Now: clk.Now, ClientIP: api.ClientIP})
+	dash, err := dashboard.New(dashboard.Config{API: api, Desk: api.Desk, Store: store, Keys: keys, Events: live, Policy: policy, Now: clk.Now, ClientIP: api.ClientIP})
 	if err != nil {
 		t.Fatal(err)
 	}

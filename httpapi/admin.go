@@ -7,10 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
-	"github.com/parleyhq/parley/events"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -320,13 +319,7 @@ type decisionRequest struct {
 // Decide applies a moderator's decision and drops the cached thread of its
 // article on every instance, so that readers see it at once.
 func (s *Server) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
-	c, err := s.Store.Decide(ctx, d)
-	if err != nil {
-		return c, err
-	}
-	s.threadChanged(ctx, c.SiteID, c.ArticleURL)
-	s.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: d.Moderator})
-	return c, nil
+	return s.Desk.Decide(ctx, d)
 }
 
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.Action) error {
@@ -340,22 +333,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.A
 			return err
 		}
 	}
-	var errs []comment.FieldError
-	switch {
-	case action == comment.ActionReject && req.Reason == "":
-		errs = append(errs, comment.FieldError{Field: "reason", Message: "is required: ad_hominem, spam, off_topic or other"})
-	case action == comment.ActionReject && !req.Reason.Valid():
-		errs = append(errs, comment.FieldError{Field: "reason", Message: "must be ad_hominem, spam, off_topic or other"})
-	case action == comment.ActionApprove && req.Reason != "":
-		errs = append(errs, comment.FieldError{Field: "reason", Message: "is only for rejections"})
-	}
-	if utf8.RuneCountInString(req.Note) > MaxNoteRunes {
-		errs = append(errs, comment.FieldError{Field: "note", Message: "must be at most " + strconv.Itoa(MaxNoteRunes) + " characters"})
-	} else if msg := checkText(req.Note, true); msg != "" {
-		errs = append(errs, comment.FieldError{Field: "note", Message: msg})
-	}
-	if len(errs) > 0 {
-		return comment.Invalid(errs...)
+	if err := desk.CheckDecision(action, req.Reason, req.Note); err != nil {
+		return err
 	}
 	m, _ := ModeratorFrom(r.Context())
 	if m.Role != comment.RoleAdmin && len(m.Sites) > 0 {
@@ -449,12 +428,8 @@ type articleRequest struct {
 
 // SetArticleClosed opens or closes an article to new comments and drops its
 // cached thread on every instance; the store's codes.
-func (s *Server) SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error {
-	if err := s.Store.SetArticleClosed(ctx, siteID, url, closed); err != nil {
-		return err
-	}
-	s.threadChanged(ctx, siteID, url)
-	return nil
+func (s *Server) SetArticleClosed(ctx context.Context, siteID, url string, closed bool, moderator string) error {
+	return s.Desk.SetArticleClosed(ctx, siteID, url, closed, moderator)
 }
 
 func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed bool) error {
@@ -472,7 +447,11 @@ func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed
 	if len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
-	if err := s.SetArticleClosed(r.Context(), req.Site, req.URL, closed); err != nil {
+	m, _ := ModeratorFrom(r.Context())
+	if !m.MaySee(req.Site) {
+		return errNotYourSite
+	}
+	if err := s.SetArticleClosed(r.Context(), req.Site, req.URL, closed, m.Name); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"site": req.Site, "url": req.URL, "closed": closed})

@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
-	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -321,13 +320,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
 		c.DecidedAt = c.CreatedAt
 	}
-	if err := s.Store.CreateComment(ctx, c); err != nil {
+	if err := s.Desk.Submit(ctx, c); err != nil {
 		return err
 	}
-	if c.Status == comment.StatusApproved {
-		s.threadChanged(ctx, c.SiteID, c.ArticleURL)
-	}
-	s.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status})
 	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})
 	return nil
 }

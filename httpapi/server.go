@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
@@ -50,6 +51,9 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// Desk makes every change; default one built from Store, Bus, Events,
+	// Now and Logger.
+	Desk *desk.Desk
 }
 
 // Server serves the API.
@@ -60,6 +64,7 @@ type Server struct {
 	submit  Limiter
 	checks  Limiter
 	login   Limiter
+	reports Limiter
 	mux     *http.ServeMux
 	// unsubscribe stops the Server hearing the Bus.
 	unsubscribe func()
@@ -86,6 +91,9 @@ func New(cfg Config) *Server {
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
 	}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Bus: cfg.Bus, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
+	}
 	s := &Server{
 		Config:  cfg,
 		render:  NewRenderer(),
@@ -96,7 +104,9 @@ func New(cfg Config) *Server {
 		checks: newLimiter(cfg, "check", 30, 2*time.Second),
 		// Five login attempts, then one every 12 seconds, per account and per address.
 		login: newLimiter(cfg, "login", 5, 12*time.Second),
-		mux:   http.NewServeMux(),
+		// A reader may report 10 comments, then one every 30 seconds.
+		reports: newLimiter(cfg, "report", 10, 30*time.Second),
+		mux:     http.NewServeMux(),
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
@@ -111,13 +121,6 @@ func New(cfg Config) *Server {
 // Mount adds a handler after New, for a handler that itself needs the
 // Server (the dashboard). Call it before serving.
 func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
-
-// publish tells the Events, if any, of a change to the queue.
-func (s *Server) publish(e events.Event) {
-	if s.Events != nil {
-		s.Events.Publish(e)
-	}
-}
 
 // ClientIP is the address a request came from, for rate limits, login
 // throttling and the hashed address kept with a comment. Behind a trusted

@@ -60,7 +60,8 @@ func commands() []command {
 		{"site", "manage sites: site add ID --origin URL..., site list", cmdSite},
 		{"moderator", "manage moderator accounts: moderator add NAME [--role admin|moderator]", cmdModerator},
 		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},
-		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
+		{"article", "open, close or retitle an article: article close|open --site S URL, article title --site S URL TITLE", cmdArticle},
+		{"comment", "take a published comment back or restore it: comment remove ID --reason R [--note N], comment restore ID", cmdComment},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
 	}
 }

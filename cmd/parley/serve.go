@@ -221,7 +221,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
 		Bus: a.bus, Limiters: a.limiters,
 	})
-	dash, err := dashboard.New(dashboard.Config{API: a.api, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
+	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
 	if err != nil {
 		return err
