@@ -50,6 +50,10 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// Metrics, when set, is served at GET /metrics to loopback clients and
+	// to MetricsAllow; nil when the metrics have a listener of their own.
+	Metrics      http.Handler
+	MetricsAllow []netip.Prefix
 }
 
 // Server serves the API.
