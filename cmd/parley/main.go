@@ -62,6 +62,8 @@ func commands() []command {
 		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},
 		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"backup", "copy a running SQLite database, checked: backup --to FILE", cmdBackup},
+		{"restore", "restore a SQLite backup: restore --from FILE [--force]", cmdRestore},
 		{"version", "print the version, commit and model version", cmdVersion},
 	}
 }
