@@ -505,6 +505,14 @@ func TestBanAndTrust(t *testing.T) {
 	if code != 403 || strings.Contains(fmt.Sprint(out), "troll@") {
 		t.Errorf("banned commenter's new comment: %d %v", code, out)
 	}
+	// The ban also holds the troll's address, which every reader of this
+	// test shares; lifting it lets the others post again.
+	if code, _ := e.submitRaw("Ada", "ada@example.com", "Same address."); code != 403 {
+		t.Errorf("a new email from a banned address: %d, want 403", code)
+	}
+	if code, body, _ := mod.post(fmt.Sprintf("/admin/comments/%d/untrust", p1), nil, true); code != 200 {
+		t.Fatalf("lift the ban: %d %s", code, body)
+	}
 	// Trust: approved at once only where the site auto-approves trusted
 	// commenters, and never when flagged.
 	if code, body, _ := mod.post(fmt.Sprintf("/admin/comments/%d/trust", other), nil, true); code != 200 {

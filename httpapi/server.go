@@ -54,6 +54,10 @@ type Config struct {
 	// Desk makes every change; default one built from Store, Bus, Events,
 	// Now and Logger.
 	Desk *desk.Desk
+	// Metrics, when set, is served at GET /metrics to loopback clients and
+	// to MetricsAllow; nil when the metrics have a listener of their own.
+	Metrics      http.Handler
+	MetricsAllow []netip.Prefix
 }
 
 // Server serves the API.

@@ -63,6 +63,9 @@ func commands() []command {
 		{"article", "open, close or retitle an article: article close|open --site S URL, article title --site S URL TITLE", cmdArticle},
 		{"comment", "take a published comment back or restore it: comment remove ID --reason R [--note N], comment restore ID", cmdComment},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"backup", "copy a running SQLite database, checked: backup --to FILE", cmdBackup},
+		{"restore", "restore a SQLite backup: restore --from FILE [--force]", cmdRestore},
+		{"version", "print the version, commit and model version", cmdVersion},
 	}
 }
 
