@@ -36,7 +36,7 @@ func (s *Server) Authenticate(r *http.Request) (comment.Moderator, error) {
 		if !ok || token == "" {
 			return comment.Moderator{}, comment.Errorf(comment.CodeUnauthorized, "The Authorization header must be 'Bearer TOKEN'.")
 		}
-		return s.Store.ModeratorByToken(r.Context(), secret.TokenHash(token))
+		return s.Store.TokenModerator(r.Context(), secret.TokenHash(token), s.Now())
 	}
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" {

@@ -58,8 +58,8 @@ func commands() []command {
 		{"migrate", "create or upgrade the database schema", cmdMigrate},
 		{"copy", "move a SQLite database into PostgreSQL: copy --from FILE --to postgres://...", cmdCopy},
 		{"site", "manage sites: site add ID --origin URL..., site list", cmdSite},
-		{"moderator", "manage moderator accounts: moderator add NAME [--role admin|moderator]", cmdModerator},
-		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},
+		{"moderator", "manage moderator accounts: moderator add|password|list|sites", cmdModerator},
+		{"token", "API bearer tokens: token create|list|revoke", cmdToken},
 		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
 	}
