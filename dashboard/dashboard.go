@@ -123,6 +123,8 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/moderators/{name}/enable", Admin: true, handler: h.enableModerator},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/password", Admin: true, handler: h.resetPassword},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/sites", Admin: true, handler: h.setModeratorSites},
+		{Method: "POST", Pattern: "/admin/tokens", Admin: true, handler: h.createToken},
+		{Method: "POST", Pattern: "/admin/tokens/{id}/revoke", Admin: true, handler: h.revokeToken},
 	}
 }
 
