@@ -89,30 +89,30 @@ type loginResponse struct {
 	ExpiresAt string        `json:"expires_at"`
 }
 
-// Login checks a moderator's name and password, throttled per account and
-// per address, and returns a new session token and its CSRF token.
+// Login checks a moderator's name and password, throttled (login.go) per
+// name and address together, per address and, by a delay only, per name,
+// with a bounded number of hashes at once, and returns a new session token and its CSRF token.
 func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error) {
 	now := s.Now()
-	for _, key := range []string{"name:" + name, "ip:" + string(s.Keys.IPHash(ip))} {
-		ok, wait, err := s.login.Allow(ctx, key, now)
-		if err != nil {
-			return comment.Moderator{}, "", "", time.Time{}, err
-		}
-		if !ok {
-			return comment.Moderator{}, "", "", time.Time{}, comment.TooMany("login attempts", wait)
-		}
+	if err := s.throttleLogin(ctx, name, ip); err != nil {
+		return comment.Moderator{}, "", "", time.Time{}, err
 	}
 	bad := comment.Errorf(comment.CodeUnauthorized, "Wrong name or password.")
 	m, err := s.Store.ModeratorByName(ctx, name)
 	if comment.ErrorCode(err) == comment.CodeNotFound {
 		// Spend the same time as a real check, so names cannot be probed by timing.
-		secret.CheckPassword(dummyHash, password)
+		if _, err := s.checkPassword(ctx, dummyHash, password); comment.ErrorCode(err) == comment.CodeTooMany {
+			return m, "", "", time.Time{}, err
+		}
 		return m, "", "", time.Time{}, bad
 	}
 	if err != nil {
 		return m, "", "", time.Time{}, err
 	}
-	ok, err := secret.CheckPassword(m.PasswordHash, password)
+	ok, err := s.checkPassword(ctx, m.PasswordHash, password)
+	if comment.ErrorCode(err) == comment.CodeTooMany {
+		return m, "", "", time.Time{}, err
+	}
 	if err != nil || !ok || m.Disabled {
 		return m, "", "", time.Time{}, bad
 	}

@@ -272,7 +272,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return comment.Invalid(errs...)
 	}
 	ipHash := s.Keys.IPHash(s.ClientIP(r))
-	ok, wait, err := s.submit.Allow(r.Context(), string(ipHash), s.Now())
+	ok, wait, err := s.submit.Allow(r.Context(), s.rateKey(s.ClientIP(r)), s.Now())
 	if err != nil {
 		return err
 	}
