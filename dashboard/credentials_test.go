@@ -116,3 +116,42 @@ func TestDashboardCredentials(t *testing.T) {
 		t.Errorf("bob's token after disable and enable: %d, want 401", got)
 	}
 }
+
+// TestDashboardLoginChecksOrigin: the login form refuses a post that the
+// browser says came from another origin, even with a valid double-submit
+// token (a same-site page can plant that cookie).
+func TestDashboardLoginChecksOrigin(t *testing.T) {
+	e := newEnv(t, false)
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"OKSameOrigin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "SELF"}, http.StatusSeeOther},
+		{"ErrSameSite", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"ErrOtherOrigin", map[string]string{"Origin": "https://www.news.example"}, http.StatusForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.browser()
+			_, page, _ := b.get("/admin/login")
+			m := csrfRE.FindStringSubmatch(page)
+			form := url.Values{"csrf_token": {m[1]}, "name": {"ann"}, "password": {"ann-password"}, "next": {"/admin/queue/pending"}}
+			req, _ := http.NewRequest("POST", e.srv.URL+"/admin/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range tt.header {
+				if v == "SELF" {
+					v = e.srv.URL
+				}
+				req.Header.Set(k, v)
+			}
+			resp, err := b.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("login: %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}

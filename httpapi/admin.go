@@ -136,6 +136,9 @@ func (s *Server) SetSessionCookie(w http.ResponseWriter, r *http.Request, token 
 }
 
 func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkLoginOrigin(r); err != nil {
+		return err
+	}
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
