@@ -69,6 +69,8 @@ type Handler struct {
 	// closing is closed by CloseStreams, ending every event stream.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// streams counts each session's open event streams.
+	streams streamCounter
 }
 
 // CloseStreams ends every open event stream, so that a graceful shutdown
