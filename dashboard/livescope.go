@@ -44,7 +44,7 @@ const MaxStreamsPerSession = 4
 
 // streamCounter counts the open event streams of each session.
 type streamCounter struct {
-	mu   sync.Mutex
+	mu    sync.Mutex
 	count map[string]int
 }
 
