@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -153,5 +154,30 @@ func TestDashboardLoginChecksOrigin(t *testing.T) {
 				t.Errorf("login: %d, want %d", resp.StatusCode, tt.want)
 			}
 		})
+	}
+}
+
+// TestFormBodyLimit: a dashboard form body over 1 MiB is refused with 413,
+// also when the CSRF token comes in the header (no form parse needed for it),
+// and the JSON API takes its CSRF token from the header only, without
+// reading a form.
+func TestFormBodyLimit(t *testing.T) {
+	e := newEnv(t, false)
+	id := e.submit("Ada", "ada@example.com", "A hotline is a start.")
+	bob := e.loggedIn("bob")
+	big := url.Values{"reason": {"spam"}, "note": {"x"}, "pad": {strings.Repeat("a", 2<<20)}}
+	if code, _, _ := bob.post(fmt.Sprintf("/admin/comments/%d/reject", id), big, true); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 MiB form with the CSRF header: %d, want 413", code)
+	}
+	// The API: a session request carrying its CSRF token only in a form body is refused.
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/admin/logout", strings.NewReader(url.Values{"csrf_token": {bob.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := bob.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("API logout with the CSRF token in a form: %d, want 403", resp.StatusCode)
 	}
 }

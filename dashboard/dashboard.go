@@ -202,9 +202,17 @@ func (h *Handler) wrap(rt Route) http.Handler {
 				h.fail(w, r, nil, err)
 				return
 			}
-			if r.Method != http.MethodGet && r.Method != http.MethodHead && !validCSRF(r, s.CSRF) {
-				h.fail(w, r, s, errCSRF)
-				return
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				// Bound the body before anything reads it, whether the
+				// CSRF token comes in the header or the form.
+				if err := limitForm(w, r); err != nil {
+					h.fail(w, r, s, err)
+					return
+				}
+				if !validCSRF(r, s.CSRF) {
+					h.fail(w, r, s, errCSRF)
+					return
+				}
 			}
 			if rt.Admin && s.Moderator.Role != comment.RoleAdmin {
 				h.fail(w, r, s, errForbidden)
@@ -220,7 +228,6 @@ func (h *Handler) wrap(rt Route) http.Handler {
 func validCSRF(r *http.Request, want string) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
 		got = r.PostFormValue("csrf_token")
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -272,6 +279,10 @@ var statusOf = map[comment.Code]int{
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	status := statusOf[comment.ErrorCode(err)]
 	msg := comment.ErrorMessage(err)
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		status, msg = http.StatusRequestEntityTooLarge, tl.Error()
+	}
 	if status == 0 {
 		status = http.StatusInternalServerError
 		msg = "Internal error."
