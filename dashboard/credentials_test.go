@@ -181,3 +181,14 @@ func TestFormBodyLimit(t *testing.T) {
 		t.Errorf("API logout with the CSRF token in a form: %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestLoginPageLoggedOut: the login page shows no logged-in header.
+func TestLoginPageLoggedOut(t *testing.T) {
+	e := newEnv(t, false)
+	_, page, _ := e.browser().get("/admin/login")
+	for _, bad := range []string{"Log out", "()", `class="top"`, "data-csrf"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the login page shows %q while logged out", bad)
+		}
+	}
+}

@@ -315,7 +315,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	t := h.pages[page]
 	v := view{Title: title, Path: r.URL.Path, Data: data}
 	if s != nil {
-		v.Me, v.CSRF = &s.Moderator, s.CSRF
+		v.CSRF = s.CSRF
+		// The login page has a CSRF token but nobody logged in.
+		if s.Moderator.Name != "" {
+			v.Me = &s.Moderator
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {

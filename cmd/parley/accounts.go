@@ -22,6 +22,7 @@ ends every session and token of the account. "sites" limits a moderator to
 the sites named; with none, to every site.`)
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	role := fs.String("role", "moderator", "admin (everything) or moderator (queues and decisions)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -163,6 +164,7 @@ line of output. list shows each token's ID (never the token), owner, and
 expiry. revoke ends a token at once, also in running servers.`)
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	mod := fs.String("moderator", "", "the moderator the token acts as (create), or whose tokens to list or revoke")
 	expires := fs.String("expires", "", "create: the token stops working after this duration (720h) or at this date (2027-01-31); default never")
 	pos, err := parseInterspersed(fs, args)

@@ -39,6 +39,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "migrate", "migrate [--db FILE]\n\nCreates the database when absent and applies every embedded migration not yet applied.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -59,6 +60,7 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	var origins stringList
 	fs.Var(&origins, "origin", "an allowed origin, e.g. https://news.example (repeatable)")
 	pos, err := parseInterspersed(fs, args)
@@ -78,6 +80,9 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 	case "add":
 		if len(pos) != 2 {
 			return usagef("site add takes one ID, e.g. parley site add demo --origin https://news.example")
+		}
+		if err := checkSiteID(pos[1]); err != nil {
+			return err
 		}
 		if len(origins) == 0 {
 			return usagef("site add needs at least one --origin")
@@ -125,6 +130,7 @@ func cmdArticle(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "article", "article close|open --site SITE URL\n\nClosing an article refuses new comments on it; its thread stays visible.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	site := fs.String("site", "", "the site of the article")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
