@@ -525,10 +525,18 @@ func TestBanAndTrust(t *testing.T) {
 	site, _ := e.store.Site(ctx, "news")
 	site.Mode = comment.ModeAutoApproveTrusted
 	e.store.UpdateSite(ctx, site)
-	auto := e.submit("Ada", "ada@example.com", "Now auto-approved.")
+	// Anyone may type Ada's address (case and spaces vary): until email
+	// ownership is proven, trust publishes nothing without review.
+	auto := e.submit("Impostor", " ADA@example.com", "Held, though trusted.")
 	flagged := e.submit("Ada", "ada@example.com", "But a fool is not.")
-	if got, _ := e.store.Comment(ctx, auto); got.Status != comment.StatusApproved {
-		t.Errorf("trusted on an auto-approve site: %s", got.Status)
+	if got, _ := e.store.Comment(ctx, auto); got.Status != comment.StatusPending {
+		t.Errorf("trusted (unverified email) on an auto-approve site: %s, want pending", got.Status)
+	}
+	for _, path := range []string{"/admin/queue/pending", "/admin/sites/news"} {
+		_, page, _ := e.loggedIn("ann").get(path)
+		if !strings.Contains(page, "held for review until") {
+			t.Errorf("%s does not say that trusted commenters are held until their email is verified", path)
+		}
 	}
 	if got, _ := e.store.Comment(ctx, flagged); got.Status != comment.StatusPending || !got.Flagged {
 		t.Errorf("flagged comment of a trusted commenter: %s flagged=%v", got.Status, got.Flagged)

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, dashboardTests...)
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, metricsTests...)
+	tests = append(tests, credentialTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
