@@ -62,6 +62,8 @@ func commands() []command {
 		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},
 		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"import", "import comments: import wordpress|disqus|isso|remark42|commento|parley FILE --site ID", cmdImport},
+		{"export", "export a site's comments: export --site ID [--format jsonl|wxr] [--private]", cmdExport},
 	}
 }
 
