@@ -19,25 +19,80 @@ func (s *Store) BeginImport(ctx context.Context, siteID string) (comment.ImportT
 	if n == 0 {
 		return nil, comment.Errorf(comment.CodeNotFound, "Site %q not found.", siteID)
 	}
+	// A large import is one long transaction: a bigger page cache keeps
+	// SQLite from spilling dirty pages to the WAL over and over (bounded,
+	// 64 MiB, so memory stays flat), and statement journals (each insert's
+	// undo record, for its triggers and foreign keys) go to memory rather
+	// than a temporary file. Both are set back when the import ends. The
+	// writer pool has one connection, so these reach the transaction's.
+	for _, pragma := range []string{`PRAGMA cache_size = -65536`, `PRAGMA temp_store = MEMORY`} {
+		if _, err := s.w.ExecContext(ctx, pragma); err != nil {
+			return nil, storeErr(err, "Import")
+		}
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
+		(&importTx{w: s.w}).reset()
 		return nil, storeErr(err, "Import")
 	}
-	return &importTx{tx: tx, siteID: siteID}, nil
+	t := &importTx{tx: tx, w: s.w, siteID: siteID}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&t.findSource, `SELECT comment_id FROM comment_sources WHERE article_id = ? AND source = ? AND source_id = ?`},
+		{&t.findParent, `SELECT c.id, c.root_id FROM comment_sources s JOIN comments c ON c.id = s.comment_id
+			WHERE s.article_id = ? AND s.source = ? AND s.source_id = ?`},
+		{&t.insertComment, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
+			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&t.insertSource, `INSERT INTO comment_sources (comment_id, article_id, source, source_id, parent_source, parent_source_id)
+			VALUES (?, ?, ?, ?, ?, ?)`},
+		{&t.countApproved, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`},
+	} {
+		if *p.dst, err = tx.PrepareContext(ctx, p.sql); err != nil {
+			tx.Rollback()
+			t.reset()
+			return nil, storeErr(err, "Import")
+		}
+	}
+	return t, nil
 }
 
 type importTx struct {
 	tx     *sql.Tx
+	w      *sql.DB
 	siteID string
 	// The last article written: an export lists an article's comments
 	// together, so one entry saves most article reads without a map that
 	// would grow with the file.
 	lastURL     string
 	lastArticle int64
+
+	findSource, findParent, insertComment, insertSource, countApproved *sql.Stmt
 }
 
-func (t *importTx) Commit() error   { return storeErr(t.tx.Commit(), "Import") }
-func (t *importTx) Rollback() error { t.tx.Rollback(); return nil }
+// Commit commits and sets the page cache back to its default.
+func (t *importTx) Commit() error {
+	err := t.tx.Commit()
+	t.reset()
+	return storeErr(err, "Import")
+}
+
+// Rollback rolls back (nothing after Commit) and sets the page cache back.
+func (t *importTx) Rollback() error {
+	if t.tx.Rollback() == nil {
+		t.reset()
+	}
+	return nil
+}
+
+// reset sets the writer connection's page cache and temporary storage back
+// to SQLite's defaults: pragmas are not undone by the transaction's end.
+func (t *importTx) reset() {
+	t.w.Exec(`PRAGMA cache_size = -2000`)
+	t.w.Exec(`PRAGMA temp_store = DEFAULT`)
+}
 
 // article returns the ID of the site's article at url, creating it.
 func (t *importTx) article(ctx context.Context, c *comment.Comment) (int64, error) {
@@ -72,8 +127,7 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 		return 0, err
 	}
 	var existing int64
-	err = t.tx.QueryRowContext(ctx, `SELECT comment_id FROM comment_sources WHERE article_id = ? AND source = ? AND source_id = ?`,
-		aid, ic.Ref.Source, ic.Ref.ID).Scan(&existing)
+	err = t.findSource.QueryRowContext(ctx, aid, ic.Ref.Source, ic.Ref.ID).Scan(&existing)
 	if err == nil {
 		c.ID, c.ArticleID = existing, aid
 		return comment.Duplicate, nil
@@ -85,8 +139,7 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 	if !ic.Parent.IsZero() {
 		var pid int64
 		var proot sql.NullInt64
-		err := t.tx.QueryRowContext(ctx, `SELECT c.id, c.root_id FROM comment_sources s JOIN comments c ON c.id = s.comment_id
-			WHERE s.article_id = ? AND s.source = ? AND s.source_id = ?`, aid, ic.Parent.Source, ic.Parent.ID).Scan(&pid, &proot)
+		err := t.findParent.QueryRowContext(ctx, aid, ic.Parent.Source, ic.Parent.ID).Scan(&pid, &proot)
 		switch {
 		case err == nil:
 			c.ParentID, c.RootID = pid, pid
@@ -101,10 +154,7 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 	if err != nil {
 		return 0, storeErr(err, "Comment")
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.SiteID, aid, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
+	res, err := t.insertComment.ExecContext(ctx, c.SiteID, aid, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
 		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy,
 		string(c.Format.OrMarkdown()))
@@ -112,12 +162,11 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 		return 0, storeErr(err, "Comment")
 	}
 	c.ID, _ = res.LastInsertId()
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO comment_sources (comment_id, article_id, source, source_id, parent_source, parent_source_id)
-		VALUES (?, ?, ?, ?, ?, ?)`, c.ID, aid, ic.Ref.Source, ic.Ref.ID, ic.Parent.Source, ic.Parent.ID); err != nil {
+	if _, err := t.insertSource.ExecContext(ctx, c.ID, aid, ic.Ref.Source, ic.Ref.ID, ic.Parent.Source, ic.Parent.ID); err != nil {
 		return 0, storeErr(err, "Comment")
 	}
 	if c.Status == comment.StatusApproved {
-		if _, err := t.tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`, aid); err != nil {
+		if _, err := t.countApproved.ExecContext(ctx, aid); err != nil {
 			return 0, storeErr(err, "Article")
 		}
 	}
