@@ -197,6 +197,9 @@ func (c *Commento) Next() (Record, error) {
 	}
 	if cm, ok := c.commenters[cc.CommenterHex]; ok {
 		rec.AuthorName, rec.AuthorEmail, rec.AuthorWebsite = cm.Name, cm.Email, cm.Link
+		if cm.Link == "undefined" { // Commento's placeholder for no link
+			rec.AuthorWebsite = ""
+		}
 	}
 	switch {
 	case cc.Deleted:

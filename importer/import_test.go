@@ -346,3 +346,5 @@ func TestUnknownSite(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func isWrongFormat(err error) bool { return errors.Is(err, importer.ErrWrongFormat) }
