@@ -240,11 +240,12 @@ func Import(ctx context.Context, store comment.ImportStore, r Reader, opts Optio
 			if comment.ErrorCode(err) != comment.CodeInvalid {
 				return rep, fmt.Errorf("%s: %w", rec.Where, err)
 			}
+			bad := &BadRecordError{Where: rec.Where, Err: fieldsError(err)}
 			if !opts.SkipBad {
-				return rep, fmt.Errorf("%s: %w (nothing was imported%s; --skip-bad imports the rest)", rec.Where, err, batchNote(opts))
+				return rep, fmt.Errorf("%w (nothing was imported%s; --skip-bad imports the rest)", bad, batchNote(opts))
 			}
 			rep.Skipped["bad_record"]++
-			rep.Bad = append(rep.Bad, fmt.Sprintf("%s: %v", rec.Where, err))
+			rep.Bad = append(rep.Bad, bad.Error())
 			continue
 		}
 		inBatch++
@@ -280,6 +281,19 @@ func Import(ctx context.Context, store comment.ImportStore, r Reader, opts Optio
 		opts.Progress(rep)
 	}
 	return rep, nil
+}
+
+// fieldsError says which fields of an invalid record are wrong.
+func fieldsError(err error) error {
+	var ce *comment.Error
+	if !errors.As(err, &ce) || len(ce.Fields) == 0 {
+		return err
+	}
+	parts := make([]string, len(ce.Fields))
+	for i, f := range ce.Fields {
+		parts[i] = f.Field + " " + f.Message
+	}
+	return errors.New(strings.Join(parts, "; "))
 }
 
 func batchNote(opts Options) string {
