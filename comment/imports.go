@@ -93,7 +93,9 @@ type ImportTx interface {
 	// ImportComment writes one comment, creating its article (URL and title)
 	// when it is the first; closed articles take imports too. It returns
 	// Duplicate, writing nothing, when the article already holds a comment
-	// with the same Ref. A reply whose parent (same source, same article)
+	// with the same Ref, or, for a Ref {parley, N} (a Parley export's name
+	// for a comment written in Parley), when comment N of the article was
+	// written in Parley at the same CreatedAt. A reply whose parent (same source, same article)
 	// is already stored gets its ParentID and RootID; otherwise it is stored
 	// top-level until ResolveParents finds its parent. CodeInvalid naming
 	// the field when the comment cannot be stored (status, format).

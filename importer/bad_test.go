@@ -256,4 +256,3 @@ func TestHugeLine(t *testing.T) {
 		t.Fatalf("--skip-bad: %v, %d stored", err, stored)
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parleyhq/parley/comment"
@@ -80,6 +81,20 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return 0, storeErr(err, "Comment")
+	}
+	if ic.Ref.Source == "parley" {
+		// A comment written in this Parley, coming back in its own export.
+		if id, perr := strconv.ParseInt(ic.Ref.ID, 10, 64); perr == nil {
+			err := t.tx.QueryRow(ctx, `SELECT c.id FROM comments c WHERE c.id = $1 AND c.article_id = $2 AND c.created_at = $3
+				AND NOT EXISTS (SELECT 1 FROM comment_sources s WHERE s.comment_id = c.id)`, id, aid, ts(c.CreatedAt)).Scan(&existing)
+			if err == nil {
+				c.ID, c.ArticleID = existing, aid
+				return comment.Duplicate, nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return 0, storeErr(err, "Comment")
+			}
+		}
 	}
 	c.ArticleID, c.ParentID, c.RootID = aid, 0, 0
 	if !ic.Parent.IsZero() {

@@ -135,6 +135,17 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 	if err != sql.ErrNoRows {
 		return 0, storeErr(err, "Comment")
 	}
+	if ic.Ref.Source == "parley" {
+		// A comment written in this Parley, coming back in its own export.
+		err := t.tx.QueryRowContext(ctx, nativeSQL, ic.Ref.ID, aid, micro(c.CreatedAt)).Scan(&existing)
+		if err == nil {
+			c.ID, c.ArticleID = existing, aid
+			return comment.Duplicate, nil
+		}
+		if err != sql.ErrNoRows {
+			return 0, storeErr(err, "Comment")
+		}
+	}
 	c.ArticleID, c.ParentID, c.RootID = aid, 0, 0
 	if !ic.Parent.IsZero() {
 		var pid int64
@@ -172,6 +183,11 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 	}
 	return comment.Imported, nil
 }
+
+// nativeSQL finds a comment written in Parley (it has no source) by its
+// ID, article and time: a Parley export names such comments parley:ID.
+const nativeSQL = `SELECT c.id FROM comments c WHERE c.id = ? AND c.article_id = ? AND c.created_at = ?
+	AND NOT EXISTS (SELECT 1 FROM comment_sources s WHERE s.comment_id = c.id)`
 
 // checkImported refuses what the schema would refuse, naming the field.
 func checkImported(ic *comment.ImportedComment) error {

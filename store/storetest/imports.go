@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parleyhq/parley/comment"
@@ -195,5 +196,14 @@ func testExportRefs(t *testing.T, s comment.Store) {
 	wantNative := comment.SourceRef{Source: "parley", ID: strconv.FormatInt(native.ID, 10)}
 	if got[1].Ref != wantNative || got[1].Parent != (comment.SourceRef{Source: "wordpress", ID: "1"}) || got[1].Comment.Format != comment.FormatMarkdown {
 		t.Fatalf("native reply exported as ref %+v parent %+v format %q", got[1].Ref, got[1].Parent, got[1].Comment.Format)
+	}
+	// The native comment coming back in its own export is a duplicate; at
+	// another time it is not the same comment.
+	back := &comment.ImportedComment{Comment: got[1].Comment, Ref: got[1].Ref, Parent: got[1].Parent}
+	other := &comment.ImportedComment{Comment: got[1].Comment, Ref: got[1].Ref}
+	other.Comment.CreatedAt = other.Comment.CreatedAt.Add(time.Second)
+	outcomes, _ := importAll(t, s, back, other)
+	if diff := cmp.Diff([]comment.ImportOutcome{comment.Duplicate, comment.Imported}, outcomes); diff != "" {
+		t.Fatalf("re-importing a native comment: %s", diff)
 	}
 }
