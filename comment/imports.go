@@ -101,9 +101,10 @@ type ImportTx interface {
 	// the field when the comment cannot be stored (status, format).
 	ImportComment(ctx context.Context, c *ImportedComment) (ImportOutcome, error)
 	// ResolveParents links the site's replies whose parent arrived after
-	// them, and returns the source references of the replies whose parent is
-	// still missing (orphans, kept top-level), in ID order.
-	ResolveParents(ctx context.Context) ([]SourceRef, error)
+	// them, and returns the source references of the replies with an ID of
+	// at least fromID (those of this import) whose parent is still missing
+	// (orphans, kept top-level), in ID order.
+	ResolveParents(ctx context.Context, fromID int64) ([]SourceRef, error)
 	// Commit makes the import durable.
 	Commit() error
 	// Rollback undoes everything since BeginImport; after Commit it does

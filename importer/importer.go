@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
@@ -76,7 +77,7 @@ func (e *BadRecordError) Unwrap() error { return e.Err }
 
 // ErrWrongFormat is wrapped by the error a Reader returns when the file is
 // not the format it reads.
-var ErrWrongFormat = errors.New("not the format named")
+var ErrWrongFormat = errors.New("wrong format")
 
 // Options tells Import where and how to write.
 type Options struct {
@@ -111,8 +112,8 @@ type Report struct {
 	Replies    int                    // imported comments with a parent reference
 	Duplicates int                    // already imported: nothing written
 	Skipped    map[string]int         // not imported, by cause
-	// Orphans are the site's replies whose parent is missing: kept as
-	// top-level comments.
+	// Orphans are the replies of this import whose parent is missing: kept
+	// as top-level comments.
 	Orphans []comment.SourceRef
 	// Bad lists the bad records skipped with --skip-bad.
 	Bad []string
@@ -193,6 +194,7 @@ func Import(ctx context.Context, store comment.ImportStore, r Reader, opts Optio
 	}
 	defer func() { tx.Rollback() }()
 	inBatch := 0
+	var firstID int64 // the first comment this import wrote
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -229,6 +231,9 @@ func Import(ctx context.Context, store comment.ImportStore, r Reader, opts Optio
 				case comment.Duplicate:
 					rep.Duplicates++
 				default:
+					if firstID == 0 {
+						firstID = ic.Comment.ID
+					}
 					rep.Comments[ic.Comment.Status]++
 					if !ic.Parent.IsZero() {
 						rep.Replies++
@@ -263,7 +268,10 @@ func Import(ctx context.Context, store comment.ImportStore, r Reader, opts Optio
 			opts.Progress(rep)
 		}
 	}
-	orphans, err := tx.ResolveParents(ctx)
+	if firstID == 0 {
+		firstID = math.MaxInt64 // nothing imported: no orphan of this import
+	}
+	orphans, err := tx.ResolveParents(ctx, firstID)
 	if err != nil {
 		return rep, err
 	}

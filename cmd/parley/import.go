@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -124,9 +123,6 @@ same file again creates no duplicates.`)
 	rep, err := importer.Import(ctx, store, r, opts)
 	prog.done()
 	if err != nil {
-		if errors.Is(err, importer.ErrWrongFormat) {
-			return fmt.Errorf("import %s: %w (is it a %s file?)", path, err, format)
-		}
 		return fmt.Errorf("import %s: %w", path, err)
 	}
 	if *dryRun {
@@ -196,7 +192,7 @@ func (p *progress) update(rep importer.Report) {
 	pct := int64(-1)
 	if p.bySize {
 		pct = p.counted.read() * 100 / p.size
-		if pct > 100 {
+		if pct > 100 || rep.Elapsed > 0 { // Elapsed is set on the last call
 			pct = 100
 		}
 	}

@@ -128,7 +128,7 @@ func TestImportErrors(t *testing.T) {
 		{"ErrUnknownSite", []string{"import", "wordpress", wp, "--site", "nope"}, `site "nope" not found`, false},
 		{"ErrUnknownFormat", []string{"import", "blogger", wp, "--site", "demo"}, `unknown format "blogger"`, true},
 		{"ErrSiteRequired", []string{"import", "wordpress", wp}, "--site is required", true},
-		{"ErrWrongFormat", []string{"import", "disqus", wp, "--site", "demo"}, "is it a disqus file?", false},
+		{"ErrWrongFormat", []string{"import", "disqus", wp, "--site", "demo"}, "not a Disqus XML file", false},
 		{"ErrMissingFile", []string{"import", "wordpress", filepath.Join(dir, "none.xml"), "--site", "demo"}, "no such file", false},
 		{"ErrBadMapURL", []string{"import", "wordpress", wp, "--site", "demo", "--map-url", "s#(#x#"}, "--map-url", true},
 		{"ErrExportFormat", []string{"export", "--site", "demo", "--format", "csv"}, "jsonl or wxr", true},

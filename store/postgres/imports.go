@@ -161,7 +161,7 @@ func checkImported(ic *comment.ImportedComment) error {
 
 // ResolveParents links replies to parents that arrived after them (see the
 // SQLite store for why the order of links does not matter).
-func (t *importTx) ResolveParents(ctx context.Context) ([]comment.SourceRef, error) {
+func (t *importTx) ResolveParents(ctx context.Context, fromID int64) ([]comment.SourceRef, error) {
 	type link struct{ child, parent int64 }
 	for {
 		rows, err := t.tx.Query(ctx, `SELECT s.comment_id, p.comment_id FROM comment_sources s
@@ -209,7 +209,7 @@ func (t *importTx) ResolveParents(ctx context.Context) ([]comment.SourceRef, err
 		}
 	}
 	rows, err := t.tx.Query(ctx, `SELECT s.source, s.source_id FROM comment_sources s JOIN comments c ON c.id = s.comment_id
-		WHERE c.site_id = $1 AND s.parent_source_id != '' AND c.parent_id IS NULL ORDER BY s.comment_id`, t.siteID)
+		WHERE c.site_id = $1 AND s.parent_source_id != '' AND c.parent_id IS NULL AND s.comment_id >= $2 ORDER BY s.comment_id`, t.siteID, fromID)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}

@@ -213,7 +213,7 @@ func checkImported(ic *comment.ImportedComment) error {
 // ResolveParents links replies to parents that arrived after them. Each link
 // moves the reply and its own replies (whose root it was) under the
 // parent's root, so the order in which links are made does not matter.
-func (t *importTx) ResolveParents(ctx context.Context) ([]comment.SourceRef, error) {
+func (t *importTx) ResolveParents(ctx context.Context, fromID int64) ([]comment.SourceRef, error) {
 	type link struct{ child, parent int64 }
 	for {
 		rows, err := t.tx.QueryContext(ctx, `SELECT s.comment_id, p.comment_id FROM comment_sources s
@@ -266,7 +266,7 @@ func (t *importTx) ResolveParents(ctx context.Context) ([]comment.SourceRef, err
 		}
 	}
 	rows, err := t.tx.QueryContext(ctx, `SELECT s.source, s.source_id FROM comment_sources s JOIN comments c ON c.id = s.comment_id
-		WHERE c.site_id = ? AND s.parent_source_id != '' AND c.parent_id IS NULL ORDER BY s.comment_id`, t.siteID)
+		WHERE c.site_id = ? AND s.parent_source_id != '' AND c.parent_id IS NULL AND s.comment_id >= ? ORDER BY s.comment_id`, t.siteID, fromID)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}

@@ -50,7 +50,7 @@ func importAll(t *testing.T, s comment.Store, cs ...*comment.ImportedComment) ([
 		}
 		out = append(out, o)
 	}
-	orphans, err := tx.ResolveParents(ctx)
+	orphans, err := tx.ResolveParents(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
