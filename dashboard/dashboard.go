@@ -46,6 +46,8 @@ type API interface {
 	Decide(ctx context.Context, d comment.Decision) (comment.Comment, error)
 	// SetArticleClosed also drops the article's cached thread everywhere.
 	SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error
+	// SiteChanged drops the site's cached copy on every instance.
+	SiteChanged(ctx context.Context, siteID string)
 }
 
 // Config is what a Handler needs.

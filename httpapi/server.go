@@ -50,6 +50,9 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// ThreadCacheBytes bounds the memory kept for rendered threads;
+	// default DefaultThreadCacheBytes.
+	ThreadCacheBytes int64
 }
 
 // Server serves the API.
@@ -57,6 +60,7 @@ type Server struct {
 	Config
 	render  *Renderer
 	threads *threadCache
+	sites   *siteCache
 	submit  Limiter
 	checks  Limiter
 	login   Limiter
@@ -83,13 +87,17 @@ func New(cfg Config) *Server {
 	if cfg.Bus == nil {
 		cfg.Bus = NewLocalBus()
 	}
+	if cfg.ThreadCacheBytes <= 0 {
+		cfg.ThreadCacheBytes = DefaultThreadCacheBytes
+	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
 	}
 	s := &Server{
 		Config:  cfg,
 		render:  NewRenderer(),
-		threads: newThreadCache(4096),
+		threads: newThreadCache(cfg.ThreadCacheBytes),
+		sites:   newSiteCache(),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// The form checks as the reader pauses typing: 30, then one every 2 seconds.
