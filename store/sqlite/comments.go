@@ -134,16 +134,9 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 	return nil
 }
 
-// CreateComment stores a new comment and, for the first comment of an
-// article, the article itself, in one transaction committed with
-// synchronous=FULL: when it returns nil the comment is on disk.
-func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return storeErr(err, "Comment")
-	}
-	defer tx.Rollback()
-
+// createComment writes a new comment and, for the first comment of an
+// article, the article itself, inside the group commit's transaction tx.
+func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, c.SiteID).Scan(&exists); err != nil {
 		return storeErr(err, "Site")
@@ -216,7 +209,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			return storeErr(err, "Article")
 		}
 	}
-	return storeErr(tx.Commit(), "Comment")
+	return nil
 }
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,

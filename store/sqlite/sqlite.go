@@ -27,8 +27,9 @@ var migrations embed.FS
 
 // Store is comment.Store over SQLite.
 type Store struct {
-	w *sql.DB // one connection: every write
-	r *sql.DB // a pool: every read
+	w  *sql.DB // one connection: every write
+	r  *sql.DB // a pool: every read
+	gc *groupCommit
 }
 
 var _ comment.Store = (*Store)(nil)
@@ -62,6 +63,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startGroupCommit()
 	if _, err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -152,6 +154,9 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 
 // Close closes both pools, checkpointing the WAL.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.stopGroupCommit()
+	}
 	return errors.Join(s.w.Close(), s.r.Close())
 }
 
