@@ -62,6 +62,7 @@ func commands() []command {
 		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},
 		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"bench", "seed a data set and measure a server under HTTP load: bench [--workloads a,b] [--json]", cmdBench},
 	}
 }
 
