@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -85,6 +86,7 @@ Workloads: `+strings.Join(benchWorkloads, ", "))
 	concurrency := fs.Int("concurrency", 32, "requests in flight at once")
 	workloadList := fs.String("workloads", strings.Join(benchWorkloads, ","), "comma-separated workloads to run")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the workloads (this process: load generator and, unless --target, the server) to FILE")
 	var plan seedPlan
 	fs.IntVar(&plan.articles, "articles", 100, "articles to seed besides the hot one")
 	fs.IntVar(&plan.maxComments, "max-comments", 2000, "comments of the largest thread")
@@ -186,6 +188,17 @@ Workloads: `+strings.Join(benchWorkloads, ", "))
 		return err
 	}
 	report := BenchReport{Machine: machine}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, w := range workloads {
 		res, err := b.run(ctx, w)
 		if err != nil {
