@@ -245,6 +245,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	bg, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.api.ForgetIPs(bg, a.cfg.ipRetention)
+	go a.api.SweepSessions(bg, 10*time.Minute)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
