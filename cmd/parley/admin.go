@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/httpapi"
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres"
+	"github.com/parleyhq/parley/store/sqlite"
 )
 
 // stringList is a repeatable flag.
@@ -148,10 +149,15 @@ func cmdArticle(ctx context.Context, e env, args []string) error {
 	if err := store.SetArticleClosed(ctx, *site, pos[1], pos[0] == "close"); err != nil {
 		return err
 	}
-	if ps, ok := store.(*postgres.Store); ok {
-		// Running servers drop their cached copy of the thread.
-		payload, _ := json.Marshal(httpapi.ThreadNotice{Site: *site, URL: pos[1]})
-		if err := ps.Notify(ctx, httpapi.NoticeThread, payload); err != nil {
+	// Running servers drop their cached copy of the thread.
+	payload, _ := json.Marshal(httpapi.ThreadNotice{Site: *site, URL: pos[1]})
+	switch st := store.(type) {
+	case *postgres.Store:
+		if err := st.Notify(ctx, httpapi.NoticeThread, payload); err != nil {
+			return err
+		}
+	case *sqlite.Store:
+		if err := st.Notify(ctx, httpapi.NoticeThread, payload); err != nil {
 			return err
 		}
 	}

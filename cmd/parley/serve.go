@@ -123,7 +123,9 @@ type app struct {
 	// (the in-process defaults) on SQLite.
 	bus      httpapi.Bus
 	closeBus func() error
-	limiters httpapi.LimiterFactory
+	// sharedEvents sends dashboard events through the bus (PostgreSQL).
+	sharedEvents bool
+	limiters     httpapi.LimiterFactory
 }
 
 func newLogger(e env, level string) (*slog.Logger, error) {
@@ -181,13 +183,27 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	return a, nil
 }
 
-// shareState, on PostgreSQL, makes what instances must share go through the
-// database: change notices (LISTEN/NOTIFY) and rate limits (a table).
+// shareState makes what processes on one database must share go through
+// it: on PostgreSQL change notices (LISTEN/NOTIFY), dashboard events and
+// rate limits; on SQLite change notices (the changes table), so that the
+// CLI's changes reach a running server.
 func (a *app) shareState(ctx context.Context) error {
+	if ss, ok := a.store.(*sqlite.Store); ok {
+		// Change notices from the CLI (and other processes on this file)
+		// through the changes table; events and rate limits stay in this
+		// process.
+		bus, err := sqlite.NewBus(ctx, ss, a.logger.With("component", "bus"))
+		if err != nil {
+			return err
+		}
+		a.bus, a.closeBus = bus, bus.Close
+		return nil
+	}
 	ps, ok := a.store.(*postgres.Store)
 	if !ok {
 		return nil
 	}
+	a.sharedEvents = true
 	bus, err := postgres.NewBus(ctx, ps, a.logger.With("component", "bus"))
 	if err != nil {
 		return err
@@ -218,7 +234,7 @@ func mountWidget(mounts map[string]http.Handler) {
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	policy := moderation.Policy{Classifier: a.classifier}
 	var live events.Events = events.NewBroadcaster()
-	if a.bus != nil {
+	if a.sharedEvents {
 		// Moderators on every instance see every instance's events.
 		live = httpapi.NewBusEvents(a.bus, a.logger)
 	}
