@@ -11,6 +11,7 @@ import (
 // CodeNotFound, never a nil result.
 type Store interface {
 	Credentials
+	Nesting
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

@@ -56,6 +56,10 @@ type Config struct {
 	// limits: 64 (default), 56 or 48. One subscriber usually holds a whole
 	// /64, so limiting single addresses would give them endless buckets.
 	IPv6Prefix int
+	// MaxReplyDepth caps how deep replies nest (a reply to a comment at
+	// the cap is stored under that comment's parent); default
+	// DefaultMaxReplyDepth.
+	MaxReplyDepth int
 }
 
 // Server serves the API.

@@ -39,6 +39,8 @@ type serveConfig struct {
 	modelFile   string
 	// ipv6Prefix groups IPv6 clients for rate limits.
 	ipv6Prefix int
+	// maxReplyDepth caps how deep replies nest.
+	maxReplyDepth int
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, e env) {
@@ -54,6 +56,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.DurationVar(&c.ipRetention, "ip-retention", 30*24*time.Hour, "how long hashed IP addresses are kept")
 	fs.DurationVar(&c.drain, "drain", 20*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.IntVar(&c.ipv6Prefix, "ipv6-prefix", 64, "IPv6 clients share rate limits by this prefix length: 64, 56 or 48")
+	fs.IntVar(&c.maxReplyDepth, "max-reply-depth", httpapi.DefaultMaxReplyDepth, "replies nest at most this deep; a reply to a comment at the cap is stored under that comment's parent")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
 }
 
@@ -153,6 +156,9 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if p := cfg.ipv6Prefix; p != 0 && p != 48 && p != 56 && p != 64 {
 		return nil, usagef("--ipv6-prefix %d: want 64, 56 or 48", p)
 	}
+	if cfg.maxReplyDepth < 0 || cfg.maxReplyDepth > 1000 {
+		return nil, usagef("--max-reply-depth %d: want 1 to 1000", cfg.maxReplyDepth)
+	}
 	logger, err := newLogger(e, cfg.logLevel)
 	if err != nil {
 		return nil, err
@@ -241,7 +247,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
-		Bus: a.bus, Limiters: a.limiters, IPv6Prefix: a.cfg.ipv6Prefix,
+		Bus: a.bus, Limiters: a.limiters, IPv6Prefix: a.cfg.ipv6Prefix, MaxReplyDepth: a.cfg.maxReplyDepth,
 	})
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})

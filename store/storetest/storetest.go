@@ -44,6 +44,7 @@ func Run(t *testing.T, open Open) {
 	}
 	tests = append(tests, dashboardTests...)
 	tests = append(tests, credentialTests...)
+	tests = append(tests, nestingTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
