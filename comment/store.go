@@ -10,8 +10,10 @@ import (
 // *Error values with the codes named in their docs; a missing row is
 // CodeNotFound, never a nil result.
 type Store interface {
+	MetricsStore
 	Credentials
 	Nesting
+	ImportStore
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error
@@ -103,4 +105,6 @@ type Store interface {
 	SessionModerator(ctx context.Context, sessionHash []byte, now time.Time) (Moderator, string, error)
 	// DeleteSession ends a session (logout). Deleting an unknown session is not an error.
 	DeleteSession(ctx context.Context, sessionHash []byte) error
+
+	LifecycleStore
 }

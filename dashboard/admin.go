@@ -146,6 +146,8 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 	if err := h.Store.UpdateSite(r.Context(), site); err != nil {
 		return err
 	}
+	// Every instance drops its cached copy of the site (thread reads).
+	h.API.SiteChanged(r.Context(), site.ID)
 	http.Redirect(w, r, "/admin/sites/"+site.ID+"?saved=1", http.StatusSeeOther)
 	return nil
 }
@@ -165,7 +167,7 @@ func (h *Handler) articleState(w http.ResponseWriter, r *http.Request, s *sessio
 	if url == "" {
 		return comment.Invalid(comment.FieldError{Field: "url", Message: "is required"})
 	}
-	if err := h.API.SetArticleClosed(r.Context(), siteID, url, closed); err != nil {
+	if err := h.Desk.SetArticleClosed(r.Context(), siteID, url, closed, s.Moderator.Name); err != nil {
 		if comment.ErrorCode(err) == comment.CodeNotFound {
 			return &comment.Error{Code: comment.CodeNotFound, Message: "No article with this URL has comments on this site.",
 				Fields: []comment.FieldError{{Field: "url", Message: "is not an article of this site"}}}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
@@ -38,20 +39,22 @@ var assetFS embed.FS
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 // API is what the dashboard needs from the JSON API's server
-// (*httpapi.Server): its login throttling and sessions, and decisions that
-// also refresh readers' cached threads and tell other dashboards.
+// (*httpapi.Server): its login throttling and sessions. Every change goes
+// through Config.Desk.
 type API interface {
 	Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error)
 	SetSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time)
-	Decide(ctx context.Context, d comment.Decision) (comment.Comment, error)
-	// SetArticleClosed also drops the article's cached thread everywhere.
-	SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error
+	// SiteChanged drops the site's cached copy on every instance.
+	SiteChanged(ctx context.Context, siteID string)
 }
 
 // Config is what a Handler needs.
 type Config struct {
-	API    API
-	Store  comment.Store
+	API   API
+	Store comment.Store
+	// Desk makes every change (decisions, bans, article changes), so that
+	// readers' cached threads and other dashboards hear of it.
+	Desk   *desk.Desk
 	Keys   *secret.Keyring
 	Events events.Events // nil: no live updates
 	Policy moderation.Policy
@@ -143,6 +146,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
+	}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux(), closing: make(chan struct{})}
 	names, err := fs.Glob(templateFS, "templates/*.html")

@@ -101,7 +101,7 @@ func newEnv(t testing.TB, rateLimits bool) *env {
 	live := events.NewBroadcaster()
 	policy := moderation.Policy{Classifier: fixedScores{}}
 	api := httpapi.New(httpapi.Config{Store: store, Keys: keys, Policy: policy, Now: clk.Now, NoRateLimits: !rateLimits, Events: live, SessionTTL: 48 * time.Hour})
-	dash, err := dashboard.New(dashboard.Config{API: api, Store: store, Keys: keys, Events: live, Policy: policy, Now: clk.Now, ClientIP: api.ClientIP})
+	dash, err := dashboard.New(dashboard.Config{API: api, Desk: api.Desk, Store: store, Keys: keys, Events: live, Policy: policy, Now: clk.Now, ClientIP: api.ClientIP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,6 +504,14 @@ func TestBanAndTrust(t *testing.T) {
 	code, out := e.submitRaw("Troll", "troll@example.com", "Third.")
 	if code != 403 || strings.Contains(fmt.Sprint(out), "troll@") {
 		t.Errorf("banned commenter's new comment: %d %v", code, out)
+	}
+	// The ban also holds the troll's address, which every reader of this
+	// test shares; lifting it lets the others post again.
+	if code, _ := e.submitRaw("Ada", "ada@example.com", "Same address."); code != 403 {
+		t.Errorf("a new email from a banned address: %d, want 403", code)
+	}
+	if code, body, _ := mod.post(fmt.Sprintf("/admin/comments/%d/untrust", p1), nil, true); code != 200 {
+		t.Fatalf("lift the ban: %d %s", code, body)
 	}
 	// Trust: approved at once only where the site auto-approves trusted
 	// commenters, and never when flagged.

@@ -43,8 +43,9 @@ func TestLoginNotLockedOutFromElsewhere(t *testing.T) {
 	wg.Wait()
 	start := time.Now()
 	code, _ := login(e, "ann", "correct horse battery", "192.0.2.7")
-	// At most 2 s of delay, plus the hash itself on a busy machine.
-	if took := time.Since(start); code != 200 || took > 3*time.Second {
+	// At most 2 s of delay, plus the hash itself, which on a machine as
+	// loaded as this one was seen to take over a second.
+	if took := time.Since(start); code != 200 || took > 5*time.Second {
 		t.Errorf("the owner's right password after 30 failures from elsewhere: %d in %v, want 200 within 2 s and a hash", code, took)
 	}
 	// The pair of name and address is still throttled: five, then 429 (a

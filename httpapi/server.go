@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
@@ -49,6 +50,13 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// Desk makes every change; default one built from Store, Bus, Events,
+	// Now and Logger.
+	Desk *desk.Desk
+	// Metrics, when set, is served at GET /metrics to loopback clients and
+	// to MetricsAllow; nil when the metrics have a listener of their own.
+	Metrics      http.Handler
+	MetricsAllow []netip.Prefix
 	// MaxConcurrentHashes bounds the password hashes (argon2id, 19 MiB
 	// each) that logins run at once; default the number of CPUs.
 	MaxConcurrentHashes int
@@ -60,6 +68,9 @@ type Config struct {
 	// the cap is stored under that comment's parent); default
 	// DefaultMaxReplyDepth.
 	MaxReplyDepth int
+	// ThreadCacheBytes bounds the memory kept for rendered threads;
+	// default DefaultThreadCacheBytes.
+	ThreadCacheBytes int64
 }
 
 // Server serves the API.
@@ -67,10 +78,12 @@ type Server struct {
 	Config
 	render  *Renderer
 	threads *threadCache
+	sites   *siteCache
 	submit  Limiter
 	checks  Limiter
 	logins  loginLimits
 	hashes  *hashSlots
+	reports Limiter
 	mux     *http.ServeMux
 	// unparsedHops counts X-Forwarded-For values from a trusted proxy that
 	// are no address.
@@ -100,20 +113,29 @@ func New(cfg Config) *Server {
 	if cfg.IPv6Prefix == 0 {
 		cfg.IPv6Prefix = 64
 	}
+	if cfg.ThreadCacheBytes <= 0 {
+		cfg.ThreadCacheBytes = DefaultThreadCacheBytes
+	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
+	}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Bus: cfg.Bus, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	s := &Server{
 		Config:  cfg,
 		render:  NewRenderer(),
-		threads: newThreadCache(4096),
+		threads: newThreadCache(cfg.ThreadCacheBytes),
+		sites:   newSiteCache(),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// The form checks as the reader pauses typing: 30, then one every 2 seconds.
 		checks: newLimiter(cfg, "check", 30, 2*time.Second),
 		logins: newLoginLimits(cfg),
 		hashes: newHashSlots(cfg.MaxConcurrentHashes),
-		mux:    http.NewServeMux(),
+		// A reader may report 10 comments, then one every 30 seconds.
+		reports: newLimiter(cfg, "report", 10, 30*time.Second),
+		mux:     http.NewServeMux(),
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
@@ -128,13 +150,6 @@ func New(cfg Config) *Server {
 // Mount adds a handler after New, for a handler that itself needs the
 // Server (the dashboard). Call it before serving.
 func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
-
-// publish tells the Events, if any, of a change to the queue.
-func (s *Server) publish(e events.Event) {
-	if s.Events != nil {
-		s.Events.Publish(e)
-	}
-}
 
 // ServeHTTP serves one request through the recover and log middleware.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -106,10 +106,17 @@ func commands() []command {
 		{"migrate", "create or upgrade the database schema", cmdMigrate},
 		{"copy", "move a SQLite database into PostgreSQL: copy --from FILE --to postgres://...", cmdCopy},
 		{"site", "manage sites: site add ID --origin URL..., site list", cmdSite},
+		{"article", "open, close or retitle an article: article close|open --site S URL, article title --site S URL TITLE", cmdArticle},
+		{"comment", "take a published comment back or restore it: comment remove ID --reason R [--note N], comment restore ID", cmdComment},
 		{"moderator", "manage moderator accounts: moderator add|password|list|sites", cmdModerator},
 		{"token", "API bearer tokens: token create|list|revoke", cmdToken},
-		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"backup", "copy a running SQLite database, checked: backup --to FILE", cmdBackup},
+		{"restore", "restore a SQLite backup: restore --from FILE [--force]", cmdRestore},
+		{"version", "print the version, commit and model version", cmdVersion},
+		{"import", "import comments: import wordpress|disqus|isso|remark42|commento|parley FILE --site ID", cmdImport},
+		{"export", "export a site's comments: export --site ID [--format jsonl|wxr] [--private]", cmdExport},
+		{"bench", "seed a data set and measure a server under HTTP load: bench [--workloads a,b] [--json]", cmdBench},
 	}
 }
 
