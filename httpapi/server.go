@@ -71,6 +71,10 @@ type Config struct {
 	FetchArticles bool
 	// ArticleClient fetches article pages; default a client with a timeout.
 	ArticleClient *http.Client
+	// MaxReplyDepth caps how deep replies nest (a reply to a comment at
+	// the cap is stored under that comment's parent); default
+	// DefaultMaxReplyDepth.
+	MaxReplyDepth int
 	// ThreadCacheBytes bounds the memory kept for rendered threads;
 	// default DefaultThreadCacheBytes.
 	ThreadCacheBytes int64

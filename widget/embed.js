@@ -40,7 +40,7 @@
       count: function (n) { return n === 0 ? "No comments yet" : n === 1 ? "1 comment" : n + " comments"; },
       thread: "Comments",
       oldest: "Oldest first", newest: "Newest first", sort: "Sort comments",
-      reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ",
+      reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ", inReplyTo: "in reply to ",
       more: "Load more comments", loadFailed: "Comments could not be loaded.",
       closed: "Comments are closed for this article.",
       yours: "Your comment"
@@ -65,7 +65,7 @@
       count: function (n) { return n === 0 ? "Aucun commentaire" : n === 1 ? "1 commentaire" : n + " commentaires"; },
       thread: "Commentaires",
       oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", sort: "Trier les commentaires",
-      reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ",
+      reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ", inReplyTo: "en réponse à ",
       more: "Afficher plus de commentaires", loadFailed: "Les commentaires n’ont pas pu être chargés.",
       closed: "Les commentaires sont fermés pour cet article.",
       yours: "Votre commentaire"
@@ -323,9 +323,35 @@
       return isNaN(t) ? "" : dateFmt.format(t);
     }
 
-    // renderComment builds one comment and its replies. html is sanitized by
-    // the server; the name and website are never parsed as HTML.
-    function renderComment(c, depth) {
+    // renderComment builds one comment and all its replies. It walks the
+    // tree with a stack of its own, not by recursion, and nests the page's
+    // lists at most MAX_DEPTH deep: a deeper reply follows its parent in the
+    // same list, saying whom it answers. A chain of thousands of replies can
+    // neither overflow the call stack nor build a page too deep to lay out.
+    function renderComment(top, depth0) {
+      var first = renderOne(top, depth0, "");
+      var stack = [];
+      function pushReplies(c, li, depth, target) {
+        var ol = li.querySelector(":scope > ol") || target;
+        var flat = ol === target;
+        var rs = c.replies || [];
+        if (!ol) return;
+        for (var i = rs.length - 1; i >= 0; i--) stack.push([rs[i], depth + 1, ol, flat ? c.author.name : ""]);
+      }
+      pushReplies(top, first, depth0, null);
+      while (stack.length) {
+        var it = stack.pop();
+        var li = renderOne(it[0], it[1], it[3]);
+        it[2].append(li);
+        pushReplies(it[0], li, it[1], it[2]);
+      }
+      return first;
+    }
+
+    // renderOne builds one comment, with a list for its replies unless it
+    // is MAX_DEPTH deep. html is sanitized by the server; the name and
+    // website are never parsed as HTML.
+    function renderOne(c, depth, answers) {
       var href = c.author.website ? safeHref(c.author.website) : null;
       var who = href ? el("a", { href: href, rel: "nofollow ugc noopener", "class": "author", text: c.author.name })
         : el("span", { "class": "author", text: c.author.name });
@@ -334,7 +360,8 @@
       var li = el("li", { id: uid + "c" + c.id, "data-id": c.id });
       var foot = el("footer");
       var art = el("article", { "aria-label": c.author.name }, [
-        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" })]),
+        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" }),
+          answers ? el("span", { "class": "to", text: " · " + T.inReplyTo + answers }) : null]),
         body, foot
       ]);
       if (c.status) {
@@ -345,9 +372,7 @@
         foot.append(el("button", { type: "button", "class": "link", text: T.reply, "aria-label": T.reply + " – " + c.author.name, onclick: function () { openReply(c, li); } }));
       }
       li.append(art);
-      var replies = el("ol", { "class": depth >= MAX_DEPTH ? "replies flat" : "replies" });
-      (c.replies || []).forEach(function (r) { replies.append(renderComment(r, depth + 1)); });
-      li.append(replies);
+      if (depth < MAX_DEPTH) li.append(el("ol", { "class": "replies" }));
       return li;
     }
 
@@ -361,7 +386,7 @@
       if (parent) {
         var ol = parent.querySelector(":scope > ol");
         li = renderComment(c, 1 + depthOf(parent));
-        ol.append(li);
+        if (ol) ol.append(li); else parent.after(li); // a parent MAX_DEPTH deep keeps its replies beside it
       } else {
         li = renderComment(c, 0);
         if (sort === "newest") own.prepend(li); else own.append(li);

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, metricsTests...)
 	tests = append(tests, credentialTests...)
+	tests = append(tests, nestingTests...)
 	tests = append(tests, importTests...)
 	tests = append(tests, submissionTests...)
 	ran := 0
