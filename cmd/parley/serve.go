@@ -40,6 +40,8 @@ type serveConfig struct {
 	drain       time.Duration
 	modelFile   string
 	opsConfig
+	// ipv6Prefix groups IPv6 clients for rate limits.
+	ipv6Prefix int
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, e env) {
@@ -54,6 +56,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; env PARLEY_TRUSTED_PROXIES, comma-separated)", c.addTrustedProxy)
 	fs.DurationVar(&c.ipRetention, "ip-retention", 30*24*time.Hour, "how long hashed IP addresses are kept")
 	fs.DurationVar(&c.drain, "drain", 20*time.Second, "how long SIGTERM waits for requests in flight")
+	fs.IntVar(&c.ipv6Prefix, "ipv6-prefix", 64, "IPv6 clients share rate limits by this prefix length: 64, 56 or 48")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
 	c.opsConfig.register(fs, e)
 }
@@ -154,6 +157,9 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if err := cfg.opsConfig.check(); err != nil {
 		return nil, err
 	}
+	if p := cfg.ipv6Prefix; p != 0 && p != 48 && p != 56 && p != 64 {
+		return nil, usagef("--ipv6-prefix %d: want 64, 56 or 48", p)
+	}
 	logger, err := newLogger(e, cfg.logLevel)
 	if err != nil {
 		return nil, err
@@ -236,9 +242,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
-		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow,
+		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
 	})
-	dash, err := dashboard.New(dashboard.Config{API: a.api, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
+	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
 	if err != nil {
 		return err
