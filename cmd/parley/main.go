@@ -113,6 +113,7 @@ func commands() []command {
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
 		{"backup", "copy a running SQLite database, checked: backup --to FILE", cmdBackup},
 		{"restore", "restore a SQLite backup: restore --from FILE [--force]", cmdRestore},
+		{"healthcheck", "exit 0 when a running server is ready (for container health checks)", cmdHealthcheck},
 		{"version", "print the version, commit and model version", cmdVersion},
 		{"import", "import comments: import wordpress|disqus|isso|remark42|commento|parley FILE --site ID", cmdImport},
 		{"export", "export a site's comments: export --site ID [--format jsonl|wxr] [--private]", cmdExport},
