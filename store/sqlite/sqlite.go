@@ -63,11 +63,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	s.startGroupCommit()
 	if _, err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.startGroupCommit()
 	return s, nil
 }
 
