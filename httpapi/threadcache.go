@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"container/list"
 	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
 )
@@ -27,6 +28,8 @@ type threadCache struct {
 	lru      *list.List
 	entries  map[threadKey]*list.Element
 	articles map[string]map[string]struct{} // article key → its cached variants
+	// hits and misses count get's answers, for the metrics.
+	hits, misses atomic.Uint64
 }
 
 type threadKey struct{ article, variant string }
@@ -60,8 +63,10 @@ func (c *threadCache) get(article, variant string) (*cachedThread, bool, uint64)
 	defer c.mu.Unlock()
 	el, ok := c.entries[threadKey{article, variant}]
 	if !ok {
+		c.misses.Add(1)
 		return nil, false, c.gen
 	}
+	c.hits.Add(1)
 	c.lru.MoveToFront(el)
 	return el.Value.(*cacheEntry).t, true, c.gen
 }
