@@ -77,6 +77,9 @@ func TestImportCommand(t *testing.T) {
 	// Round trip through files and a second database with the same key.
 	file := filepath.Join(dir, "demo.jsonl")
 	mustSplit(t, "export", "--site", "demo", "--db", db, "--private", "--out", file)
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("--out file: %v, %v; want mode 0600", info, err)
+	}
 	db2 := filepath.Join(dir, "second.db")
 	mustRun(t, "", "site", "add", "demo", "--origin", "https://news.example", "--db", db2)
 	mustSplit(t, "import", "parley", file, "--site", "demo", "--db", db2, "--batch", "3")
@@ -207,5 +210,14 @@ func TestProgressBar(t *testing.T) {
 	p.done()
 	if got, want := buf.String(), "import: 50% of the file, 10 records, 0 imported\n"; got != want {
 		t.Errorf("progress lines = %q, want %q", got, want)
+	}
+	// Isso, a database: a line every 10,000 records.
+	buf.Reset()
+	p = &progress{w: &buf, counted: counted, decile: -1}
+	for _, n := range []int{500, 9999, 10000, 15000, 20000} {
+		p.update(importer.Report{Records: n})
+	}
+	if got, want := buf.String(), "import: 500 records, 0 imported\nimport: 10000 records, 0 imported\nimport: 20000 records, 0 imported\n"; got != want {
+		t.Errorf("progress lines by records = %q, want %q", got, want)
 	}
 }
