@@ -10,9 +10,9 @@ import (
 // *Error values with the codes named in their docs; a missing row is
 // CodeNotFound, never a nil result.
 type Store interface {
-	ImportStore
 	MetricsStore
 	Credentials
+	ImportStore
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

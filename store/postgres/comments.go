@@ -526,7 +526,7 @@ func decideRevision(ctx context.Context, tx pgx.Tx, rev comment.Comment, d comme
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6
+		tag, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6, format = 'markdown'
 			WHERE id = $7 AND status = 'approved'`, rev.Body, rev.HTML, rev.Score, rev.Flagged, string(spans), ts(rev.CreatedAt), rev.RevisionOf)
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")

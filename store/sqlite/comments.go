@@ -142,17 +142,10 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 	return nil
 }
 
-// CreateComment stores a new comment and, for the first comment of an
-// article, the article itself, in one transaction committed with
-// synchronous=FULL: when it returns nil the comment is on disk.
-func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+// createComment writes a new comment and, for the first comment of an
+// article, the article itself, inside the group commit's transaction tx.
+func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
 	c.Format = c.Format.OrMarkdown()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return storeErr(err, "Comment")
-	}
-	defer tx.Rollback()
-
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, c.SiteID).Scan(&exists); err != nil {
 		return storeErr(err, "Site")
@@ -225,7 +218,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			return storeErr(err, "Article")
 		}
 	}
-	return storeErr(tx.Commit(), "Comment")
+	return nil
 }
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
@@ -494,7 +487,7 @@ func (s *Store) decideRevision(ctx context.Context, tx *sql.Tx, rev comment.Comm
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ?, format = 'markdown'
 			WHERE id = ? AND status = 'approved'`, rev.Body, rev.HTML, rev.Score, boolInt(rev.Flagged), string(spans), micro(rev.CreatedAt), rev.RevisionOf)
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")
