@@ -183,9 +183,9 @@ func TestRealExportTexts(t *testing.T) {
 
 // wxrStates is a WXR written for this test from WordPress's export format
 // (wp-admin/includes/export.php): every moderation state, pingbacks,
-// trackbacks and a WooCommerce order note, an https wp namespace, a comment without a state, an email or
-// a date, an item with only a guid, one with neither link nor guid, and a
-// reply to a comment that is not in the file.
+// trackbacks and a WooCommerce order note, an https wp namespace, a comment
+// without a state, an email or a date, an item with only a guid, one with
+// neither link nor guid, and a reply to a comment that is not in the file.
 const wxrStates = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:wp="https://wordpress.org/export/1.2/">
 <channel>
