@@ -39,16 +39,6 @@ func crashCycles(t *testing.T) int {
 	return n
 }
 
-// buildParley builds the real binary.
-func buildParley(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "parley")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // acked is what the server acknowledged with a 2xx: a comment (with its
 // edit token) and, once decided, the status it was given.
 type acked struct {
