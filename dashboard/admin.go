@@ -146,6 +146,8 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 	if err := h.Store.UpdateSite(r.Context(), site); err != nil {
 		return err
 	}
+	// Every instance drops its cached copy of the site (thread reads).
+	h.API.SiteChanged(r.Context(), site.ID)
 	http.Redirect(w, r, "/admin/sites/"+site.ID+"?saved=1", http.StatusSeeOther)
 	return nil
 }
@@ -165,7 +167,7 @@ func (h *Handler) articleState(w http.ResponseWriter, r *http.Request, s *sessio
 	if url == "" {
 		return comment.Invalid(comment.FieldError{Field: "url", Message: "is required"})
 	}
-	if err := h.API.SetArticleClosed(r.Context(), siteID, url, closed); err != nil {
+	if err := h.Desk.SetArticleClosed(r.Context(), siteID, url, closed, s.Moderator.Name); err != nil {
 		if comment.ErrorCode(err) == comment.CodeNotFound {
 			return &comment.Error{Code: comment.CodeNotFound, Message: "No article with this URL has comments on this site.",
 				Fields: []comment.FieldError{{Field: "url", Message: "is not an article of this site"}}}
@@ -180,6 +182,7 @@ type moderatorsData struct {
 	Moderators []comment.Moderator
 	Message    string
 	Errors     []comment.FieldError
+	tokensData
 }
 
 func (h *Handler) moderators(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -191,8 +194,7 @@ func (h *Handler) renderModerators(w http.ResponseWriter, r *http.Request, s *se
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, "moderators", s, "Moderators", moderatorsData{Moderators: ms, Message: msg, Errors: errs})
-	return nil
+	return h.renderModeratorsData(w, r, s, status, moderatorsData{Moderators: ms, Message: msg, Errors: errs})
 }
 
 func checkPassword(p string) string {
@@ -302,7 +304,9 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, s *sessi
 	if err != nil {
 		return err
 	}
-	if err := h.Store.SetModeratorPassword(r.Context(), name, hash); err != nil {
+	// Every other session and token of the account ends; an admin changing
+	// their own password keeps the session they are using.
+	if err := h.Store.ReplacePassword(r.Context(), name, hash, h.ownSession(r, s, name)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/moderators?done="+urlQuery("New password set for "+name+"."), http.StatusSeeOther)

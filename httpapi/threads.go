@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,13 +25,19 @@ type Author struct {
 	Website string `json:"website"`
 }
 
-// ThreadComment is one approved comment in a thread, with its replies.
+// ThreadComment is one approved comment in a thread, with its replies. A
+// comment removed by a moderator (Removed) or deleted by its author
+// (Deleted) that still has published replies stays as a tombstone, so the
+// replies keep their place: it has no author and no html.
 type ThreadComment struct {
 	ID        int64            `json:"id"`
 	ParentID  *int64           `json:"parent_id"`
-	Author    Author           `json:"author"`
-	HTML      string           `json:"html"`
+	Author    *Author          `json:"author,omitempty"`
+	HTML      string           `json:"html,omitempty"`
 	CreatedAt string           `json:"created_at"`
+	EditedAt  string           `json:"edited_at,omitempty"`
+	Removed   bool             `json:"removed,omitempty"`
+	Deleted   bool             `json:"deleted,omitempty"`
 	Replies   []*ThreadComment `json:"replies"`
 }
 
@@ -112,7 +119,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return badRequest("The query has invalid parameters.", errs...)
 	}
-	site, err := s.Store.Site(r.Context(), siteID)
+	site, err := s.sites.site(r.Context(), s.Store, siteID)
 	if err != nil {
 		if comment.ErrorCode(err) == comment.CodeNotFound {
 			return &comment.Error{Code: comment.CodeNotFound, Message: "Unknown site.", Fields: []comment.FieldError{{Field: "site", Message: "is not a site this server knows"}}}
@@ -122,6 +129,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOrigin(w, r, site); err != nil {
 		return err
 	}
+	pageURL = NormalizeArticleURL(pageURL, site.TrackingParams)
 
 	key := articleKey(siteID, pageURL)
 	variant := string(sort) + "|" + q.Get("after")
@@ -136,35 +144,107 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		sum := sha256.Sum256(buf.Bytes())
-		cached = cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-		s.threads.put(key, variant, cached, gen)
+		cached = &cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		// Only pages of the site's own articles are kept: a URL off its
+		// origins has no comments, and must not fill the cache.
+		if o, ok := originOf(pageURL); ok && slices.Contains(site.Origins, o) {
+			s.threads.put(key, variant, cached, gen)
+		}
 	}
-	h := w.Header()
-	h.Set("ETag", cached.etag)
-	// Browsers and CDNs may keep a copy but must ask again each time; the
-	// ETag makes that a 304 with no body.
-	h.Set("Cache-Control", "public, no-cache")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, cached.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(cached.body)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(cached.body)
+	writeThread(w, r, cached)
 	return nil
 }
 
-// buildThread nests a page's replies under their parents.
+// writeThread sends a rendered thread: 304 when the client has it, else
+// the body in the best encoding the client accepts (Brotli, gzip or none).
+func writeThread(w http.ResponseWriter, r *http.Request, t *cachedThread) {
+	h := w.Header()
+	h["Etag"] = []string{t.etag}
+	// Browsers and CDNs may keep a copy but must ask again each time; the
+	// ETag makes that a 304 with no body.
+	h["Cache-Control"] = cacheControl
+	h.Add("Vary", "Accept-Encoding")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, t.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := t.body
+	switch acceptEncoding(r.Header.Get("Accept-Encoding")) {
+	case "br":
+		body = t.brotlied()
+		h["Content-Encoding"] = brEncoding
+	case "gzip":
+		body = t.gzipped()
+		h["Content-Encoding"] = gzipEncoding
+	}
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// Header values shared by every thread response (never modified).
+var (
+	cacheControl    = []string{"public, no-cache"}
+	brEncoding      = []string{"br"}
+	gzipEncoding    = []string{"gzip"}
+	jsonContentType = []string{"application/json"}
+)
+
+// acceptEncoding picks "br", "gzip" or "" from an Accept-Encoding header,
+// honouring q=0 as a refusal.
+func acceptEncoding(header string) string {
+	if header == "" {
+		return ""
+	}
+	br, gz := false, false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+			if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
+				continue
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "br":
+			br = true
+		case "gzip":
+			gz = true
+		}
+	}
+	switch {
+	case br:
+		return "br"
+	case gz:
+		return "gzip"
+	}
+	return ""
+}
+
+// buildThread nests a page's replies under their parents, keeping removed
+// and deleted comments only as tombstones above published replies.
 func buildThread(th comment.Thread) ThreadResponse {
 	out := ThreadResponse{
 		Article:  ThreadArticle{URL: th.Article.URL, Title: th.Article.Title, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
 		Comments: make([]*ThreadComment, 0, len(th.Roots)),
 	}
-	nodes := make(map[int64]*ThreadComment, len(th.Roots)+len(th.Replies))
+	all := make([]*ThreadComment, 0, len(th.Roots)+len(th.Replies))
+	parents := make([]*ThreadComment, 0, cap(all))
+	nodes := make(map[int64]*ThreadComment, cap(all))
+	children := make(map[*ThreadComment][]*ThreadComment, cap(all))
 	node := func(c comment.Comment) *ThreadComment {
-		n := &ThreadComment{ID: c.ID, Author: Author{Name: c.AuthorName, Website: c.AuthorWebsite}, HTML: c.HTML,
-			CreatedAt: timestamp(c.CreatedAt), Replies: []*ThreadComment{}}
+		n := &ThreadComment{ID: c.ID, CreatedAt: timestamp(c.CreatedAt), Replies: []*ThreadComment{}}
+		switch c.Status {
+		case comment.StatusRemoved:
+			n.Removed = true
+		case comment.StatusDeleted:
+			n.Deleted = true
+		default:
+			n.Author, n.HTML = &Author{Name: c.AuthorName, Website: c.AuthorWebsite}, c.HTML
+			if !c.EditedAt.IsZero() {
+				n.EditedAt = timestamp(c.EditedAt)
+			}
+		}
 		if c.ParentID != 0 {
 			n.ParentID = &c.ParentID
 		}
@@ -172,7 +252,8 @@ func buildThread(th comment.Thread) ThreadResponse {
 		return n
 	}
 	for _, c := range th.Roots {
-		out.Comments = append(out.Comments, node(c))
+		all = append(all, node(c))
+		parents = append(parents, nil)
 	}
 	for _, c := range th.Replies {
 		n := node(c)
@@ -180,8 +261,41 @@ func buildThread(th comment.Thread) ThreadResponse {
 		if parent == nil {
 			parent = nodes[c.RootID]
 		}
+		all = append(all, n)
+		parents = append(parents, parent)
 		if parent != nil {
-			parent.Replies = append(parent.Replies, n)
+			children[parent] = append(children[parent], n)
+		}
+	}
+	// A reply comes after its parent (it was written later), so walking
+	// backwards settles every child before its parent, without recursion
+	// however deep the chain.
+	keep := make(map[*ThreadComment]bool, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		n := all[i]
+		if n.Removed || n.Deleted {
+			visible := false
+			for _, r := range children[n] {
+				if keep[r] {
+					visible = true
+					break
+				}
+			}
+			if !visible {
+				continue
+			}
+		}
+		keep[n] = true
+	}
+	for i, n := range all {
+		if !keep[n] {
+			continue
+		}
+		switch p := parents[i]; {
+		case i < len(th.Roots):
+			out.Comments = append(out.Comments, n)
+		case p != nil:
+			p.Replies = append(p.Replies, n)
 		}
 	}
 	if !th.Next.IsZero() {
