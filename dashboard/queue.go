@@ -35,6 +35,7 @@ func tabs() []tab {
 		{Name: "approved", Label: "Approved", Status: comment.StatusApproved},
 		{Name: "rejected", Label: "Rejected", Status: comment.StatusRejected},
 		{Name: "spam", Label: "Spam", Status: comment.StatusSpam},
+		{Name: "removed", Label: "Removed", Status: comment.StatusRemoved},
 	}
 }
 
