@@ -194,6 +194,12 @@ type QueueItem struct {
 	Note      string         `json:"note,omitempty"`
 	DecidedAt string         `json:"decided_at,omitempty"`
 	DecidedBy string         `json:"decided_by,omitempty"`
+	// RevisionOf, on an author's edit of a published comment, is that
+	// comment's id, and PreviousBody its published text, so the queue can
+	// show the change as a diff.
+	RevisionOf   int64  `json:"revision_of,omitempty"`
+	PreviousBody string `json:"previous_body,omitempty"`
+	EditedAt     string `json:"edited_at,omitempty"`
 }
 
 // ArticleRef names an article.
@@ -221,6 +227,10 @@ func NewQueueItem(c comment.Comment) QueueItem {
 	if !c.DecidedAt.IsZero() {
 		it.DecidedAt = timestamp(c.DecidedAt)
 	}
+	if !c.EditedAt.IsZero() {
+		it.EditedAt = timestamp(c.EditedAt)
+	}
+	it.RevisionOf = c.RevisionOf
 	return it
 }
 
@@ -249,7 +259,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 		status = comment.StatusPending
 	}
 	if !status.Valid() {
-		return badRequest("Unknown status.", comment.FieldError{Field: "status", Message: "must be pending, approved, rejected or spam"})
+		return badRequest("Unknown status.", comment.FieldError{Field: "status", Message: "must be pending, approved, rejected, spam, removed or deleted"})
 	}
 	limit, err := queryLimit(r, 50, 200)
 	if err != nil {
@@ -284,7 +294,13 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := queueResponse{Items: make([]QueueItem, 0, len(items)), Counts: counts}
 	for _, c := range items {
-		out.Items = append(out.Items, NewQueueItem(c))
+		it := NewQueueItem(c)
+		if c.RevisionOf != 0 {
+			if orig, err := s.Store.Comment(r.Context(), c.RevisionOf); err == nil {
+				it.PreviousBody = orig.Body
+			}
+		}
+		out.Items = append(out.Items, it)
 	}
 	if len(items) == limit {
 		last := items[len(items)-1]

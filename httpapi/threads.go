@@ -128,6 +128,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOrigin(w, r, site); err != nil {
 		return err
 	}
+	pageURL = NormalizeArticleURL(pageURL, site.TrackingParams)
 
 	key := articleKey(siteID, pageURL)
 	variant := string(sort) + "|" + q.Get("after")
