@@ -116,7 +116,7 @@ func (h *Handler) routes() []Route {
 		{Method: "GET", Pattern: "/admin/comments/{id}", handler: h.commentPage},
 		{Method: "POST", Pattern: "/admin/comments/{id}/remove", handler: h.remove},
 		{Method: "POST", Pattern: "/admin/comments/{id}/restore", handler: h.restore},
-		{Method: "POST", Pattern: "/admin/comments/{id}/dismiss-reports", handler: h.dismissReports},
+		{Method: "POST", Pattern: "/admin/comments/{id}/reports/dismiss", handler: h.dismissReports},
 		{Method: "POST", Pattern: "/admin/comments/{id}/appeal", handler: h.decideAppeal},
 		{Method: "POST", Pattern: "/admin/comments/{id}/unban", handler: h.unban},
 		{Method: "POST", Pattern: "/admin/comments/{id}/reject-pending", handler: h.rejectPending},

@@ -122,7 +122,7 @@ func TestReportedQueue(t *testing.T) {
 	}
 	for _, want := range []string{"2 readers reported", "1 reader reported", "personal attack", "illegal content (DSA notice)",
 		`<p class="explanation" dir="auto">Defames a named person.</p>`, "<bdi>Nora Notifier</bdi>", "notifier@example.org",
-		"good faith stated", "<strong><bdi>בן דוד</bdi></strong>", fmt.Sprintf(`action="/admin/comments/%d/dismiss-reports"`, twice)} {
+		"good faith stated", "<strong><bdi>בן דוד</bdi></strong>", fmt.Sprintf(`action="/admin/comments/%d/reports/dismiss"`, twice)} {
 		if !strings.Contains(page, want) {
 			t.Errorf("reported queue lacks %q", want)
 		}
@@ -131,13 +131,13 @@ func TestReportedQueue(t *testing.T) {
 	if _, page, _ := bob.get("/admin/reported"); !strings.Contains(page, "Nora Notifier") || strings.Contains(page, "notifier@example.org") {
 		t.Errorf("bob's view of the notice: name shown %v, email shown %v", strings.Contains(page, "Nora Notifier"), strings.Contains(page, "notifier@example.org"))
 	}
-	if code, body, _ := ann.post(fmt.Sprintf("/admin/comments/%d/dismiss-reports", once), url.Values{}, true); code != 200 {
+	if code, body, _ := ann.post(fmt.Sprintf("/admin/comments/%d/reports/dismiss", once), url.Values{}, true); code != 200 {
 		t.Fatalf("dismiss: %d %s", code, body)
 	}
 	if st := e.comment(once).Status; st != comment.StatusApproved {
 		t.Errorf("dismissed reports changed the comment: %s", st)
 	}
-	if code, _, _ := ann.post(fmt.Sprintf("/admin/comments/%d/dismiss-reports", once), url.Values{}, true); code != 404 {
+	if code, _, _ := ann.post(fmt.Sprintf("/admin/comments/%d/reports/dismiss", once), url.Values{}, true); code != 404 {
 		t.Errorf("dismissing reports that are closed: %d, want 404", code)
 	}
 	if code, body, _ := ann.post(fmt.Sprintf("/admin/comments/%d/remove", twice), url.Values{"reason": {"legal"}}, true); code != 200 {
