@@ -379,7 +379,7 @@
         else ownControls(c, li, art, foot);
         if (gone) foot.append(el("button", { type: "button", "class": "link", text: T.dismiss, onclick: function () { forget(c.id); li.remove(); } }));
       } else {
-        if (!closed) foot.append(el("button", { type: "button", "class": "link", text: T.reply, "aria-label": T.reply + " – " + c.author.name, onclick: function () { openReply(c, li); } }));
+        if (!closed) foot.append(el("button", { type: "button", "class": "link reply", text: T.reply, "aria-label": T.reply + " – " + c.author.name, onclick: function () { openReply(c, li); } }));
         reportControl(c, li, art, foot);
       }
       return art;

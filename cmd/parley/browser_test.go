@@ -915,7 +915,7 @@ func TestBrowserThread(t *testing.T) {
 		Comments   int
 	}
 	jsInto(t, ctx, "closed", `(() => { const r = `+shadow+`; return {formHidden: r.querySelector(".form-slot").hidden,
-		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button")].length,
+		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button.reply")].length,
 		comments: r.querySelectorAll(".thread:not(.own) li").length}; })()`, &closed)
 	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Comments < 50 {
 		t.Fatalf("closed article: %+v", closed)
