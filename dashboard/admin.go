@@ -180,6 +180,7 @@ type moderatorsData struct {
 	Moderators []comment.Moderator
 	Message    string
 	Errors     []comment.FieldError
+	tokensData
 }
 
 func (h *Handler) moderators(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -191,8 +192,7 @@ func (h *Handler) renderModerators(w http.ResponseWriter, r *http.Request, s *se
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, "moderators", s, "Moderators", moderatorsData{Moderators: ms, Message: msg, Errors: errs})
-	return nil
+	return h.renderModeratorsData(w, r, s, status, moderatorsData{Moderators: ms, Message: msg, Errors: errs})
 }
 
 func checkPassword(p string) string {
@@ -302,7 +302,9 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, s *sessi
 	if err != nil {
 		return err
 	}
-	if err := h.Store.SetModeratorPassword(r.Context(), name, hash); err != nil {
+	// Every other session and token of the account ends; an admin changing
+	// their own password keeps the session they are using.
+	if err := h.Store.ReplacePassword(r.Context(), name, hash, h.ownSession(r, s, name)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/moderators?done="+urlQuery("New password set for "+name+"."), http.StatusSeeOther)

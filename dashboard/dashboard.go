@@ -70,6 +70,8 @@ type Handler struct {
 	// closing is closed by CloseStreams, ending every event stream.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// streams counts each session's open event streams.
+	streams streamCounter
 }
 
 // CloseStreams ends every open event stream, so that a graceful shutdown
@@ -133,6 +135,8 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/moderators/{name}/enable", Admin: true, handler: h.enableModerator},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/password", Admin: true, handler: h.resetPassword},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/sites", Admin: true, handler: h.setModeratorSites},
+		{Method: "POST", Pattern: "/admin/tokens", Admin: true, handler: h.createToken},
+		{Method: "POST", Pattern: "/admin/tokens/{id}/revoke", Admin: true, handler: h.revokeToken},
 	}
 }
 
@@ -211,9 +215,17 @@ func (h *Handler) wrap(rt Route) http.Handler {
 				h.fail(w, r, nil, err)
 				return
 			}
-			if r.Method != http.MethodGet && r.Method != http.MethodHead && !validCSRF(r, s.CSRF) {
-				h.fail(w, r, s, errCSRF)
-				return
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				// Bound the body before anything reads it, whether the
+				// CSRF token comes in the header or the form.
+				if err := limitForm(w, r); err != nil {
+					h.fail(w, r, s, err)
+					return
+				}
+				if !validCSRF(r, s.CSRF) {
+					h.fail(w, r, s, errCSRF)
+					return
+				}
 			}
 			if rt.Admin && s.Moderator.Role != comment.RoleAdmin {
 				h.fail(w, r, s, errForbidden)
@@ -229,7 +241,6 @@ func (h *Handler) wrap(rt Route) http.Handler {
 func validCSRF(r *http.Request, want string) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
 		got = r.PostFormValue("csrf_token")
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -281,6 +292,10 @@ var statusOf = map[comment.Code]int{
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	status := statusOf[comment.ErrorCode(err)]
 	msg := comment.ErrorMessage(err)
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		status, msg = http.StatusRequestEntityTooLarge, tl.Error()
+	}
 	if status == 0 {
 		status = http.StatusInternalServerError
 		msg = "Internal error."
@@ -313,7 +328,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	t := h.pages[page]
 	v := view{Title: title, Path: r.URL.Path, Data: data}
 	if s != nil {
-		v.Me, v.CSRF = &s.Moderator, s.CSRF
+		v.CSRF = s.CSRF
+		// The login page has a CSRF token but nobody logged in.
+		if s.Moderator.Name != "" {
+			v.Me = &s.Moderator
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {

@@ -28,14 +28,14 @@ func ModeratorFrom(ctx context.Context) (comment.Moderator, bool) {
 
 // Authenticate finds the moderator behind a bearer token or a session
 // cookie. For a session, unsafe methods must carry the session's CSRF token
-// in the X-CSRF-Token header.
+// in the X-CSRF-Token header (never a form field: nothing is parsed first).
 func (s *Server) Authenticate(r *http.Request) (comment.Moderator, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
 			return comment.Moderator{}, comment.Errorf(comment.CodeUnauthorized, "The Authorization header must be 'Bearer TOKEN'.")
 		}
-		return s.Store.ModeratorByToken(r.Context(), secret.TokenHash(token))
+		return s.Store.TokenModerator(r.Context(), secret.TokenHash(token), s.Now())
 	}
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" {
@@ -46,10 +46,9 @@ func (s *Server) Authenticate(r *http.Request) (comment.Moderator, error) {
 		return m, err
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// The header only: the API takes no forms, so nothing is parsed
+		// before the token is checked.
 		got := r.Header.Get("X-CSRF-Token")
-		if got == "" {
-			got = r.FormValue("csrf_token")
-		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
 			return m, comment.Errorf(comment.CodeForbidden, "The CSRF token is missing or wrong.")
 		}
@@ -88,30 +87,30 @@ type loginResponse struct {
 	ExpiresAt string        `json:"expires_at"`
 }
 
-// Login checks a moderator's name and password, throttled per account and
-// per address, and returns a new session token and its CSRF token.
+// Login checks a moderator's name and password, throttled (login.go) per
+// name and address together, per address and, by a delay only, per name,
+// with a bounded number of hashes at once, and returns a new session token and its CSRF token.
 func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error) {
 	now := s.Now()
-	for _, key := range []string{"name:" + name, "ip:" + string(s.Keys.IPHash(ip))} {
-		ok, wait, err := s.login.Allow(ctx, key, now)
-		if err != nil {
-			return comment.Moderator{}, "", "", time.Time{}, err
-		}
-		if !ok {
-			return comment.Moderator{}, "", "", time.Time{}, comment.TooMany("login attempts", wait)
-		}
+	if err := s.throttleLogin(ctx, name, ip); err != nil {
+		return comment.Moderator{}, "", "", time.Time{}, err
 	}
 	bad := comment.Errorf(comment.CodeUnauthorized, "Wrong name or password.")
 	m, err := s.Store.ModeratorByName(ctx, name)
 	if comment.ErrorCode(err) == comment.CodeNotFound {
 		// Spend the same time as a real check, so names cannot be probed by timing.
-		secret.CheckPassword(dummyHash, password)
+		if _, err := s.checkPassword(ctx, dummyHash, password); comment.ErrorCode(err) == comment.CodeTooMany {
+			return m, "", "", time.Time{}, err
+		}
 		return m, "", "", time.Time{}, bad
 	}
 	if err != nil {
 		return m, "", "", time.Time{}, err
 	}
-	ok, err := secret.CheckPassword(m.PasswordHash, password)
+	ok, err := s.checkPassword(ctx, m.PasswordHash, password)
+	if comment.ErrorCode(err) == comment.CodeTooMany {
+		return m, "", "", time.Time{}, err
+	}
 	if err != nil || !ok || m.Disabled {
 		return m, "", "", time.Time{}, bad
 	}
@@ -135,6 +134,9 @@ func (s *Server) SetSessionCookie(w http.ResponseWriter, r *http.Request, token 
 }
 
 func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkLoginOrigin(r); err != nil {
+		return err
+	}
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err

@@ -60,11 +60,8 @@ type SubmitResponse struct {
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
 // every way it can be wrong into a 4xx that says what was wrong.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return &httpError{status: http.StatusUnsupportedMediaType, detail: "Content-Type must be application/json."}
-		}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return errContentType
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
@@ -275,7 +272,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	}
 	req.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
 	ipHash := s.Keys.IPHash(s.ClientIP(r))
-	ok, wait, err := s.submit.Allow(r.Context(), string(ipHash), s.Now())
+	ok, wait, err := s.submit.Allow(r.Context(), s.rateKey(s.ClientIP(r)), s.Now())
 	if err != nil {
 		return err
 	}

@@ -341,7 +341,9 @@ func TestBanHoldsAddress(t *testing.T) {
 	wantStatus(t, e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/ban", s.ID), map[string]any{"until": "2001-01-01T00:00:00Z"}, &p), 422, "suspension in the past")
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)))
+}
 
 func TestBidiControlsRefused(t *testing.T) {
 	e := newEnv(t)

@@ -15,6 +15,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/healthz", s.handle(s.healthz)},
 		{"GET", "/readyz", s.handle(s.readyz)},
 		{"GET", "/api/openapi.json", http.HandlerFunc(serveOpenAPI)},
+		{"GET", "/metrics", s.handle(s.metrics)},
 
 		{"POST", "/api/v1/comments", s.cors(s.handle(s.submitComment))},
 		{"OPTIONS", "/api/v1/comments", s.cors(nil)},

@@ -40,6 +40,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "migrate", "migrate [--db FILE]\n\nCreates the database when absent and applies every embedded migration not yet applied.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -60,6 +61,7 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	var origins stringList
 	fs.Var(&origins, "origin", "an allowed origin, e.g. https://news.example (repeatable)")
 	pos, err := parseInterspersed(fs, args)
@@ -79,6 +81,9 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 	case "add":
 		if len(pos) != 2 {
 			return usagef("site add takes one ID, e.g. parley site add demo --origin https://news.example")
+		}
+		if err := checkSiteID(pos[1]); err != nil {
+			return err
 		}
 		if len(origins) == 0 {
 			return usagef("site add needs at least one --origin")
@@ -122,95 +127,11 @@ func readPassword(r io.Reader) (string, error) {
 	return pw, nil
 }
 
-func cmdModerator(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "moderator", "moderator add NAME [--role admin|moderator] < password-file\nmoderator password NAME < password-file\n\nThe password is read from the first line of standard input.")
-	var d dataFlags
-	d.register(fs, e)
-	role := fs.String("role", "moderator", "admin (everything) or moderator (queues and decisions)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 || (pos[0] != "add" && pos[0] != "password") {
-		fs.Usage()
-		return usagef("usage: parley moderator add NAME [--role admin|moderator]")
-	}
-	if !comment.Role(*role).Valid() {
-		return usagef("--role must be admin or moderator")
-	}
-	name := pos[1]
-	if strings.TrimSpace(name) == "" || len(name) > 64 {
-		return usagef("the moderator name must be 1 to 64 characters")
-	}
-	pw, err := readPassword(e.stdin)
-	if err != nil {
-		return err
-	}
-	hash, err := secret.HashPassword(pw)
-	if err != nil {
-		return err
-	}
-	store, _, err := openData(ctx, &d)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if pos[0] == "password" {
-		if err := store.SetModeratorPassword(ctx, name, hash); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "password of %s changed\n", name)
-		return nil
-	}
-	if _, err := store.CreateModerator(ctx, comment.Moderator{Name: name, Role: comment.Role(*role), PasswordHash: hash, CreatedAt: time.Now().UTC()}); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "moderator %s added (%s)\n", name, *role)
-	return nil
-}
-
-func cmdToken(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "token", "token create --moderator NAME\n\nPrints a new bearer token for the moderator's API calls as the last line of output.")
-	var d dataFlags
-	d.register(fs, e)
-	mod := fs.String("moderator", "", "the moderator the token acts as")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || pos[0] != "create" || *mod == "" {
-		fs.Usage()
-		return usagef("usage: parley token create --moderator NAME")
-	}
-	store, _, err := openData(ctx, &d)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	token, err := createToken(ctx, store, *mod)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "token for %s (keep it secret; send it as 'Authorization: Bearer TOKEN'):\n%s\n", *mod, token)
-	return nil
-}
-
-func createToken(ctx context.Context, store comment.Store, moderator string) (string, error) {
-	m, err := store.ModeratorByName(ctx, moderator)
-	if err != nil {
-		return "", err
-	}
-	token := secret.NewToken()
-	if err := store.CreateToken(ctx, m.ID, secret.TokenHash(token), time.Now().UTC()); err != nil {
-		return "", err
-	}
-	return token, nil
-}
-
 func cmdArticle(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "article", "article close|open --site SITE URL | article title --site SITE URL \"TITLE\"\n\nClosing an article refuses new comments on it; its thread stays visible.\nA title set here is the newsroom's own, shown to readers and moderators.\nEach change is audited and reaches running servers.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	site := fs.String("site", "", "the site of the article")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

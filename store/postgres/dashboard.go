@@ -312,7 +312,7 @@ func (s *Store) Moderators(ctx context.Context) ([]comment.Moderator, error) {
 }
 
 // SetModeratorDisabled disables or enables an account; disabling ends its
-// sessions at once.
+// sessions and deletes its tokens at once.
 func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled bool) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
@@ -326,6 +326,10 @@ func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled 
 		if disabled {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE moderator_id = $1`, id); err != nil {
 				return storeErr(err, "Session")
+			}
+			// Enabling the account again must not revive its tokens.
+			if _, err := tx.Exec(ctx, `DELETE FROM tokens WHERE moderator_id = $1`, id); err != nil {
+				return storeErr(err, "Token")
 			}
 		}
 		return nil

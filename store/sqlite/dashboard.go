@@ -312,7 +312,7 @@ func (s *Store) Moderators(ctx context.Context) ([]comment.Moderator, error) {
 }
 
 // SetModeratorDisabled disables or enables an account; disabling ends its
-// sessions at once.
+// sessions and deletes its tokens at once.
 func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled bool) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -329,6 +329,10 @@ func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled 
 	if disabled {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE moderator_id = (SELECT id FROM moderators WHERE name = ?)`, name); err != nil {
 			return storeErr(err, "Session")
+		}
+		// Enabling the account again must not revive its tokens.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE moderator_id = (SELECT id FROM moderators WHERE name = ?)`, name); err != nil {
+			return storeErr(err, "Token")
 		}
 	}
 	return storeErr(tx.Commit(), "Moderator")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,11 +37,28 @@ var _ comment.Store = (*Store)(nil)
 // Open opens (creating when absent) the SQLite file at path, checks that WAL
 // and foreign keys really are on, and applies pending migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, pragmas)
+}
+
+// pragmas are set on every connection; check verifies they took.
+var pragmas = []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"}
+
+func open(ctx context.Context, path string, pragmas []string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
+	// The file holds password hashes and email ciphertexts: create it
+	// readable by its owner only, like the key (SQLite gives its -wal and
+	// -shm files the database's mode).
+	if !strings.HasPrefix(path, ":memory:") && !strings.HasPrefix(path, "file:") {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		f.Close()
+	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -86,7 +104,25 @@ func (s *Store) check(ctx context.Context) error {
 	if fk != 1 {
 		return errors.New("sqlite: foreign keys are off")
 	}
+	// Both pools must commit durably: 2 is FULL (0 OFF, 1 NORMAL, 3 EXTRA).
+	for _, db := range []*sql.DB{s.w, s.r} {
+		var sync int
+		if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if sync < 2 {
+			return fmt.Errorf("sqlite: synchronous is %d, want 2 (FULL)", sync)
+		}
+	}
 	return nil
+}
+
+// Synchronous returns the synchronous setting of the writer connection
+// (2 is FULL), for tests.
+func (s *Store) Synchronous(ctx context.Context) (int, error) {
+	var v int
+	err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v)
+	return v, err
 }
 
 // JournalMode returns the journal mode in force, for tests and /readyz.
@@ -249,6 +285,9 @@ func storeErr(err error, what string) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &comment.Error{Code: comment.CodeUnavailable, Message: "The request was cancelled or timed out.", Err: err}
+	}
+	if se := storageErr(err); se != nil {
+		return se
 	}
 	msg := err.Error()
 	switch {
