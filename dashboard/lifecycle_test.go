@@ -50,6 +50,22 @@ func TestRemoveRestore(t *testing.T) {
 			t.Errorf("approved queue lacks %s", want)
 		}
 	}
+	// In search results and on the comment's page too.
+	if _, page, _ := ann.get("/admin/queue/approved?q=div"); !strings.Contains(page, fmt.Sprintf(`action="/admin/comments/%d/remove"`, id)) {
+		t.Errorf("search results on the Approved queue do not offer Remove")
+	}
+	if _, page, _ := ann.get(fmt.Sprintf("/admin/comments/%d", id)); !strings.Contains(page, fmt.Sprintf(`action="/admin/comments/%d/remove"`, id)) {
+		t.Errorf("the comment's page does not offer Remove")
+	}
+	// A flagged comment shows its raw text, with the classifier's words
+	// marked, without a key press.
+	e.submit("Bo", "bo@example.com", "You fool.")
+	if _, page, _ := ann.get("/admin/queue/flagged"); !strings.Contains(page, `<details class="raw" open>`) || !strings.Contains(page, "<mark>fool</mark>") {
+		t.Errorf("flagged comment's raw text is not open with its marks")
+	}
+	if strings.Contains(page, `<details class="raw" open>`) {
+		t.Errorf("an unflagged comment's raw text is open")
+	}
 	path := fmt.Sprintf("/admin/comments/%d/remove", id)
 	for _, tt := range []struct {
 		form  url.Values

@@ -112,6 +112,9 @@ func TestBrowserLifecycle(t *testing.T) {
 	if got := text(t, ctx, li(ben)+`.querySelector(".own-msg")`); !strings.Contains(got, "Thank you") {
 		t.Fatalf("after the report: %q", got)
 	}
+	if got := text(t, ctx, shadow+`.activeElement`); !strings.Contains(got, "Thank you") {
+		t.Errorf("focus after the report is on %q", got)
+	}
 	code, out := d.api.call("GET", "/api/v1/admin/reports", nil, nil)
 	if code != 200 || !strings.Contains(fmt.Sprint(out), "Nora Notifier") || !strings.Contains(fmt.Sprint(out), "accuses named people") {
 		t.Fatalf("the reported queue: %d %v", code, out)

@@ -62,8 +62,24 @@ func TestDashboardLifecycleInBrowser(t *testing.T) {
 		appealed = append(appealed, id)
 	}
 
+	troll1, _ := submit("Troll", "Cheap watches.")
+	troll2, _ := submit("Troll", "Cheaper watches.")
+	bystander, _ := submit("Eve", "I changed my mind.")
+
 	ann := newDashboardBrowser(t)
 	dashLogin(t, ann, base, "ann", "ann-password-1")
+	// p p rejects every pending comment of the current comment's author.
+	for range 3 {
+		if a := eval[string](t, ann, `document.querySelector("li.item.current .author strong").textContent`); a == "Troll" {
+			break
+		}
+		do(t, ann, "move on", chromedp.KeyEvent("j"))
+	}
+	do(t, ann, "reject all of Troll's pending comments", chromedp.KeyEvent("p"), chromedp.KeyEvent("p"),
+		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#c%d", troll1))), chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#c%d", troll2))))
+	if n := eval[int](t, ann, fmt.Sprintf(`document.querySelectorAll("#c%d:not(.done)").length`, bystander)); n != 1 {
+		t.Errorf("another commenter's comment left the queue")
+	}
 	do(t, ann, "the Reported queue with the keyboard", chromedp.KeyEvent("?"), chromedp.KeyEvent(kb.Escape),
 		chromedp.Navigate(base+"/admin/reported"), chromedp.WaitVisible(chromedp.CSS("#items li.item.current")))
 	if first := eval[string](t, ann, `document.querySelector("li.item.current").dataset.id`); first != fmt.Sprint(libel) {
