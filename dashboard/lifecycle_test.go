@@ -251,3 +251,35 @@ func TestBanForm(t *testing.T) {
 		t.Errorf("after unban: %s", who.Standing)
 	}
 }
+
+// An author's edit of a published comment waits in the Pending queue as a
+// revision, shown as a word diff against the published text.
+func TestRevisionDiffInQueue(t *testing.T) {
+	e := newEnv(t, false)
+	ann := e.loggedIn("ann")
+	code, out := e.submitRaw("Ada", "ada@example.com", "The hotline is a good start.")
+	if code != 202 {
+		t.Fatalf("submit: %d %v", code, out)
+	}
+	id, token := int64(out["id"].(float64)), out["edit_token"].(string)
+	if code, body, _ := ann.post(fmt.Sprintf("/admin/comments/%d/approve", id), url.Values{}, true); code != 200 {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/api/v1/comments/%d?token=%s", e.srv.URL, id, token), strings.NewReader(`{"body":"The hotline is a weak start."}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("edit: %d", resp.StatusCode)
+	}
+	_, page, _ := ann.get("/admin/queue/pending")
+	for _, want := range []string{fmt.Sprintf(`An edit of published comment <a href="/admin/comments/%d">#%d</a>`, id, id),
+		`<p class="diff" dir="auto">The hotline is a <del>good</del><ins>weak</ins> start.</p>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("pending queue lacks %s", want)
+		}
+	}
+}

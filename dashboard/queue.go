@@ -59,6 +59,8 @@ type item struct {
 	OverLimit bool
 	Score     string // "0.87", or "" when not scored
 	ScorePct  int
+	// Revision is set on an author's edit of a published comment.
+	Revision *revision
 }
 
 type queueData struct {
@@ -180,6 +182,9 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 			histories[key] = hist
 		}
 		it.History = hist
+		if err := h.revisionOf(ctx, &it); err != nil {
+			return nil, err
+		}
 		if c.ParentID != 0 {
 			p, err := h.Store.Comment(ctx, c.ParentID)
 			if err != nil && comment.ErrorCode(err) != comment.CodeNotFound {
