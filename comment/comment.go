@@ -153,7 +153,8 @@ type Comment struct {
 	EmailCipher   []byte
 	EmailHMAC     []byte
 	IPHash        []byte
-	Body          string // as the author wrote it (Markdown)
+	Body          string // as the author wrote it, in Format
+	Format        Format // how Body is written; "" means FormatMarkdown
 	HTML          string // rendered and sanitized
 	Status        Status
 	EditTokenHash []byte

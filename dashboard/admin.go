@@ -146,6 +146,8 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 	if err := h.Store.UpdateSite(r.Context(), site); err != nil {
 		return err
 	}
+	// Every instance drops its cached copy of the site (thread reads).
+	h.API.SiteChanged(r.Context(), site.ID)
 	http.Redirect(w, r, "/admin/sites/"+site.ID+"?saved=1", http.StatusSeeOther)
 	return nil
 }

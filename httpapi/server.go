@@ -64,6 +64,9 @@ type Config struct {
 	// limits: 64 (default), 56 or 48. One subscriber usually holds a whole
 	// /64, so limiting single addresses would give them endless buckets.
 	IPv6Prefix int
+	// ThreadCacheBytes bounds the memory kept for rendered threads;
+	// default DefaultThreadCacheBytes.
+	ThreadCacheBytes int64
 }
 
 // Server serves the API.
@@ -71,6 +74,7 @@ type Server struct {
 	Config
 	render  *Renderer
 	threads *threadCache
+	sites   *siteCache
 	submit  Limiter
 	checks  Limiter
 	logins  loginLimits
@@ -105,6 +109,9 @@ func New(cfg Config) *Server {
 	if cfg.IPv6Prefix == 0 {
 		cfg.IPv6Prefix = 64
 	}
+	if cfg.ThreadCacheBytes <= 0 {
+		cfg.ThreadCacheBytes = DefaultThreadCacheBytes
+	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
 	}
@@ -114,7 +121,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		Config:  cfg,
 		render:  NewRenderer(),
-		threads: newThreadCache(4096),
+		threads: newThreadCache(cfg.ThreadCacheBytes),
+		sites:   newSiteCache(),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// The form checks as the reader pauses typing: 30, then one every 2 seconds.

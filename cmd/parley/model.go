@@ -25,16 +25,41 @@ func (c classifier) Score(body string) (float64, []comment.Span) {
 
 func (c classifier) FlagThreshold() float64 { return c.m.FlagThreshold() }
 
-// loadClassifier returns the embedded model, or the one in path.
+// loadClassifier returns the embedded model, or the one in path. The
+// embedded model is decoded in the background: decoding it is the largest
+// part of a start, and the first submission is the first to need it (it
+// waits for the decoding if it comes sooner). A model file is read at once,
+// so that a bad one stops the start.
 func loadClassifier(path string) (moderation.Classifier, error) {
 	if path == "" {
-		return classifier{classify.Default()}, nil
+		c := &backgroundClassifier{ready: make(chan struct{})}
+		go func() {
+			c.m = classifier{classify.Default()}
+			close(c.ready)
+		}()
+		return c, nil
 	}
 	m, err := classify.LoadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
 	return classifier{m}, nil
+}
+
+// backgroundClassifier is a classifier whose model is still being decoded.
+type backgroundClassifier struct {
+	ready chan struct{}
+	m     classifier
+}
+
+func (c *backgroundClassifier) Score(body string) (float64, []comment.Span) {
+	<-c.ready
+	return c.m.Score(body)
+}
+
+func (c *backgroundClassifier) FlagThreshold() float64 {
+	<-c.ready
+	return c.m.FlagThreshold()
 }
 
 // cmdModel hands `parley model ...` to the classify package. --db (or

@@ -147,6 +147,7 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 // commit is durable (synchronous_commit as the server is configured; the
 // default, on, waits for the WAL flush).
 func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+	c.Format = c.Format.OrMarkdown()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sites WHERE id = $1)`, c.SiteID).Scan(&exists); err != nil {
@@ -197,11 +198,11 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			return storeErr(err, "Comment")
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
 			c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 			nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
-			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy).Scan(&c.ID)
+			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format)).Scan(&c.ID)
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
@@ -229,7 +230,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
-	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at`
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
 
 func scanComment(row pgx.Row) (comment.Comment, error) {
 	var c comment.Comment
@@ -239,7 +240,7 @@ func scanComment(row pgx.Row) (comment.Comment, error) {
 	var spans []byte
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &c.Flagged, &spans,
-		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited)
+		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
 	if err != nil {
 		return c, err
 	}
@@ -525,7 +526,7 @@ func decideRevision(ctx context.Context, tx pgx.Tx, rev comment.Comment, d comme
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6
+		tag, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6, format = 'markdown'
 			WHERE id = $7 AND status = 'approved'`, rev.Body, rev.HTML, rev.Score, rev.Flagged, string(spans), ts(rev.CreatedAt), rev.RevisionOf)
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")

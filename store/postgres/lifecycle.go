@@ -33,7 +33,7 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) (comment.Commen
 		}
 		switch cur.Status {
 		case comment.StatusPending, comment.StatusSpam:
-			if _, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6 WHERE id = $7`,
+			if _, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6, format = 'markdown' WHERE id = $7`,
 				e.Body, e.HTML, e.Score, e.Flagged, string(spans), ts(e.At), cur.ID); err != nil {
 				return storeErr(err, "Comment")
 			}

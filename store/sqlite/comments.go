@@ -142,16 +142,10 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 	return nil
 }
 
-// CreateComment stores a new comment and, for the first comment of an
-// article, the article itself, in one transaction committed with
-// synchronous=FULL: when it returns nil the comment is on disk.
-func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return storeErr(err, "Comment")
-	}
-	defer tx.Rollback()
-
+// createComment writes a new comment and, for the first comment of an
+// article, the article itself, inside the group commit's transaction tx.
+func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
+	c.Format = c.Format.OrMarkdown()
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, c.SiteID).Scan(&exists); err != nil {
 		return storeErr(err, "Site")
@@ -198,11 +192,11 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 		return storeErr(err, "Comment")
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		c.EmailCipher, c.EmailHMAC, nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), c.EditTokenHash,
-		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy)
+		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format))
 	if err != nil {
 		return storeErr(err, "Comment")
 	}
@@ -224,12 +218,12 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			return storeErr(err, "Article")
 		}
 	}
-	return storeErr(tx.Commit(), "Comment")
+	return nil
 }
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
-	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at`
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
 
 func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var c comment.Comment
@@ -239,7 +233,7 @@ func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var created int64
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
-		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited)
+		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
 	if err != nil {
 		return c, err
 	}
@@ -493,7 +487,7 @@ func (s *Store) decideRevision(ctx context.Context, tx *sql.Tx, rev comment.Comm
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ?, format = 'markdown'
 			WHERE id = ? AND status = 'approved'`, rev.Body, rev.HTML, rev.Score, boolInt(rev.Flagged), string(spans), micro(rev.CreatedAt), rev.RevisionOf)
 		if err != nil {
 			return comment.Comment{}, storeErr(err, "Comment")

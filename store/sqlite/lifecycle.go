@@ -34,7 +34,7 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) (comment.Commen
 	var out comment.Comment
 	switch cur.Status {
 	case comment.StatusPending, comment.StatusSpam:
-		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ?, format = 'markdown' WHERE id = ?`,
 			e.Body, e.HTML, e.Score, boolInt(e.Flagged), string(spans), micro(e.At), cur.ID); err != nil {
 			return cur, storeErr(err, "Comment")
 		}

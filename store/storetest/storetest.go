@@ -46,6 +46,8 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, metricsTests...)
 	tests = append(tests, credentialTests...)
+	tests = append(tests, importTests...)
+	tests = append(tests, submissionTests...)
 	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
