@@ -917,12 +917,13 @@ func TestBrowserThread(t *testing.T) {
 		FormHidden bool
 		Message    string
 		Replies    int
+		Reports    int
 		Comments   int
 	}
 	jsInto(t, ctx, "closed", `(() => { const r = `+shadow+`; return {formHidden: r.querySelector(".form-slot").hidden,
-		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button")].length,
+		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button.reply")].length, reports: r.querySelectorAll("footer button.report").length,
 		comments: r.querySelectorAll(".thread:not(.own) li").length}; })()`, &closed)
-	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Comments < 50 {
+	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Reports < 50 || closed.Comments < 50 {
 		t.Fatalf("closed article: %+v", closed)
 	}
 }
