@@ -8,7 +8,7 @@ import (
 
 // benchComments are 300-character comments, a mix of attacks and criticism.
 func benchComments() []string {
-	base := parseContrast(contrastSuite)
+	base := contrastAll()
 	var out []string
 	for i := range base {
 		var b strings.Builder

@@ -179,6 +179,9 @@ func Train(ctx context.Context, dir string, decisions []Decision, limit int, log
 	if err != nil {
 		return nil, err
 	}
+	if log != nil {
+		fmt.Fprintf(log, "training rows left out because a test split has them word for word: %d\n", c.dropped)
+	}
 	return trainModel(ctx, c, trainOptions{Recipe: shippedRecipe, Limit: limit, Log: log})
 }
 

@@ -343,6 +343,7 @@ func loadFallacies(dir string) ([]example, error) {
 type ucc struct {
 	Text                string
 	Antagonize, Hostile bool
+	Dev                 bool // from val.csv, the development split
 }
 
 func loadUCC(dir string) ([]ucc, error) {
@@ -357,7 +358,7 @@ func loadUCC(dir string) ([]ucc, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		for _, r := range rows[1:] {
-			out = append(out, ucc{Text: r[c[0]], Antagonize: r[c[1]] == "1", Hostile: r[c[2]] == "1"})
+			out = append(out, ucc{Text: r[c[0]], Antagonize: r[c[1]] == "1", Hostile: r[c[2]] == "1", Dev: f == "val.csv"})
 		}
 	}
 	return out, nil

@@ -28,7 +28,11 @@
 // hard negatives), the LOGIC fallacy examples (ad hominem vs the other
 // fallacies), the hand-written seeds in model/seeds.tsv, and optionally the
 // server's moderator decisions. Never the Unhealthy Comments Corpus
-// (evaluation only, by its license), never testdata/contrast.tsv.
+// (evaluation only, by its license), never the contrast suite
+// (testdata/contrast-*.tsv). Every data set has a development split (tuned
+// on) and a test split (only reported); see split.go. Training rows that
+// appear word for word in any evaluation set are dropped (116 Kaggle rows,
+// 8 OLID tweets and one seed in v4).
 //
 // Regenerate the shipped model and the recorded figures after changing
 // anything that affects training:

@@ -58,7 +58,7 @@ type recipe struct {
 }
 
 var shippedRecipe = recipe{
-	Name:     "adhominem-v3",
+	Name:     "adhominem-v4",
 	Seed:     20260301,
 	Epochs:   6,
 	MainBits: 20,
@@ -89,6 +89,7 @@ var seedExamples string
 
 // corpus is the training data, loaded once and featurised once.
 type corpus struct {
+	dropped  int // training rows left out because a test split has them
 	main     []example
 	olid     []olidRow
 	feats    map[string]*docFeats // by text; filled by featurize
@@ -131,8 +132,18 @@ func loadCorpus(dir string, rc recipe, decisions []Decision, limit int) (*corpus
 		}
 		return ex
 	}
+	// Deduplicate training against every test split: a row whose text
+	// appears word for word in an evaluation set is left out.
+	seen, err := testKeys(dir)
+	if err != nil {
+		return nil, err
+	}
 	add := func(ex []example, w float64) {
 		for _, e := range cap(ex) {
+			if seen[normKey(e.Text)] {
+				c.dropped++
+				continue
+			}
 			e.W *= w
 			c.main = append(c.main, e)
 		}
@@ -154,9 +165,15 @@ func loadCorpus(dir string, rc recipe, decisions []Decision, limit int) (*corpus
 	if limit > 0 && len(olid) > limit {
 		olid = olid[:limit]
 	}
-	c.olid = olid
-	var oex []example
 	for _, r := range olid {
+		if seen[normKey(r.Text)] {
+			c.dropped++
+			continue
+		}
+		c.olid = append(c.olid, r)
+	}
+	var oex []example
+	for _, r := range c.olid {
 		y := r.B == "TIN" && (r.C == "IND" || (rc.OLIDGroup && r.C == "GRP"))
 		oex = append(oex, example{Text: r.Text, Y: y, W: 1, Key: "olid/" + r.ID})
 	}
@@ -601,7 +618,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 	if !opt.MainOnly {
 		jobs = append(jobs, job{"olid", func() error {
 			var err error
-			aux, err = trainOLIDHeads(ctx, c, rc, func(name string, ep int) { report(name, ep, epochs) })
+			aux, err = trainOLIDHeads(ctx, c, rc, opt.Exclude, func(name string, ep int) { report(name, ep, epochs) })
 			return err
 		}})
 	}
@@ -647,7 +664,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 // file. Each binary decision threshold (and each level C class offset) is
 // tuned for macro-F1 on a held-out tenth, then the head is retrained on all
 // rows.
-func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(string, int)) ([]*head, error) {
+func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(string) bool, progress func(string, int)) ([]*head, error) {
 	if rc.AuxEpochs > 0 {
 		rc.Epochs = rc.AuxEpochs
 	}
@@ -675,7 +692,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(str
 		var allS trainSet
 		var all []olidRow
 		for _, r := range c.olid {
-			if !sp.keep(r) {
+			if !sp.keep(r) || (exclude != nil && exclude("olid/"+r.ID)) {
 				continue
 			}
 			all = append(all, r)
