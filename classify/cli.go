@@ -23,7 +23,9 @@ commands:
   eval    --data DIR [--model FILE] [--json] [--no-cv]
           evaluate on every dataset of data/README.md, one table
   score   [--model FILE]
-          read JSON lines {"text": ...} on stdin, write them back with "score"
+          read JSON lines {"text": ..., "parent": ...} on stdin ("parent", optional:
+          the text replied to, or {"text": ..., "author": ...}), write them back
+          with "score"
   explain [--model FILE] TEXT
           print the score and the words that drove it
 `
@@ -218,7 +220,9 @@ func scoreLines(m *Model, stdin io.Reader, stdout io.Writer) error {
 			continue
 		}
 		var in struct {
-			Text *string `json:"text"`
+			Text         *string         `json:"text"`
+			Parent       json.RawMessage `json:"parent"`
+			ParentAuthor string          `json:"parent_author"`
 		}
 		if err := json.Unmarshal(line, &in); err != nil || line[0] != '{' {
 			return fmt.Errorf("model score: line %d: want a JSON object with \"text\"", n)
@@ -226,7 +230,27 @@ func scoreLines(m *Model, stdin io.Reader, stdout io.Writer) error {
 		if in.Text == nil {
 			return fmt.Errorf("model score: line %d: missing \"text\"", n)
 		}
-		s := m.Score(*in.Text).Score
+		var s float64
+		if len(in.Parent) > 0 && string(in.Parent) != "null" {
+			// "parent": the text replied to, or {"text": ..., "author": ...}.
+			c := Context{ParentAuthor: in.ParentAuthor}
+			if err := json.Unmarshal(in.Parent, &c.Parent); err != nil {
+				var p struct {
+					Text   string `json:"text"`
+					Author string `json:"author"`
+				}
+				if err := json.Unmarshal(in.Parent, &p); err != nil {
+					return fmt.Errorf("model score: line %d: \"parent\" must be a string or {\"text\", \"author\"}", n)
+				}
+				c.Parent = p.Text
+				if p.Author != "" {
+					c.ParentAuthor = p.Author
+				}
+			}
+			s = m.ScoreContext(*in.Text, c).Score
+		} else {
+			s = m.Score(*in.Text).Score
+		}
 		body := bytes.TrimSpace(line[:len(line)-1]) // without the closing brace
 		w.Write(body)
 		if len(body) > 1 {
@@ -246,6 +270,9 @@ func explainTo(w io.Writer, m *Model, text string, color bool) {
 		verdict = "FLAGGED as a personal attack"
 	}
 	fmt.Fprintf(w, "score %.3f (flag threshold %.2f): %s\n", r.Score, m.FlagThreshold(), verdict)
+	if r.Score >= m.FlagThreshold() && r.Why != "" {
+		fmt.Fprintf(w, "why: %s\n", r.Why)
+	}
 	var b strings.Builder
 	prev := 0
 	open, closeMark := "[", "]"

@@ -410,3 +410,24 @@ func madlibIdentity(text string) string {
 	}
 	return ""
 }
+
+// loadNeutralParents returns the comments of the Unhealthy Comments test
+// file that no annotator found unhealthy in any way, as parents for the
+// threaded evaluation.
+func loadNeutralParents(dir string) ([]string, error) {
+	rows, err := readCSV(filepath.Join(dir, "unhealthy-comments-corpus", "test.csv"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := columns(rows[0], "comment", "antagonize", "hostile", "condescending", "dismissive", "healthy")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows[1:] {
+		if r[c[1]] == "0" && r[c[2]] == "0" && r[c[3]] == "0" && r[c[4]] == "0" && r[c[5]] == "1" && len(r[c[0]]) < 400 {
+			out = append(out, r[c[0]])
+		}
+	}
+	return out, nil
+}

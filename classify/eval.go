@@ -256,6 +256,12 @@ func evaluate(ctx context.Context, m *Model, dir string, opt evalOptions) ([]Met
 
 	// Contrast suite: attacks must be flagged, criticism must not.
 	out = append(out, contrastMetrics(m, thr)...)
+	logf("eval: threaded kaggle\n")
+	tk, err := threadedKaggle(m, dir, thr)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, tk...)
 
 	// Development slices of Kaggle and OLID: scored by a model trained with
 	// the recipe on everything but those slices.
@@ -302,40 +308,99 @@ func scoreAll(m *Model, texts []string) []float64 {
 }
 
 // contrastMetrics scores both halves of the contrast suite, without and
-// with the reply context, and reports the share of attacks flagged and of
-// criticisms passed at th, overall and for replies.
+// with the reply context (the parent and its author, the default
+// public-figure policy), and reports the share of attacks flagged and of
+// criticisms passed at th, overall and for the replies alone.
 func contrastMetrics(m *Model, th float64) []Metric {
 	var out []Metric
 	for _, half := range []struct {
 		name string
 		dev  bool
 	}{{"test", false}, {"dev", true}} {
-		var cs []contrastCase
-		for _, c := range contrastAll() {
-			if c.Dev == half.dev {
-				cs = append(cs, c)
-			}
-		}
-		var att, crit, attOK, critOK int
-		for _, c := range cs {
-			s := m.Score(c.Text).Score
-			if c.Attack {
-				att++
-				if s >= th {
-					attOK++
+		for _, withCtx := range []bool{false, true} {
+			var att, crit, attOK, critOK, ratt, rcrit, rattOK, rcritOK int
+			for _, c := range contrastAll() {
+				if c.Dev != half.dev {
+					continue
 				}
-			} else {
-				crit++
-				if s < th {
-					critOK++
+				var s float64
+				if withCtx {
+					s = m.ScoreContext(c.Text, Context{Parent: c.Parent, ParentAuthor: c.ParentAuthor}).Score
+				} else {
+					s = m.Score(c.Text).Score
+				}
+				reply := c.Parent != ""
+				if c.Attack {
+					att++
+					if reply {
+						ratt++
+					}
+					if s >= th {
+						attOK++
+						if reply {
+							rattOK++
+						}
+					}
+				} else {
+					crit++
+					if reply {
+						rcrit++
+					}
+					if s < th {
+						critOK++
+						if reply {
+							rcritOK++
+						}
+					}
 				}
 			}
+			ds := "contrast suite (" + half.name + ")"
+			target := 0.95
+			if withCtx {
+				ds = "contrast suite with context (" + half.name + ")"
+				target = 0
+			}
+			out = append(out, Metric{Dataset: ds, Metric: "attacks flagged", Value: frac(attOK, att), Target: target, N: att})
+			out = append(out, Metric{Dataset: ds, Metric: "criticism passed", Value: frac(critOK, crit), Target: target, N: crit})
+			out = append(out, Metric{Dataset: ds, Metric: "reply attacks flagged", Value: frac(rattOK, ratt), N: ratt})
+			out = append(out, Metric{Dataset: ds, Metric: "reply criticism passed", Value: frac(rcritOK, rcrit), N: rcrit})
 		}
-		ds := "contrast suite (" + half.name + ")"
-		out = append(out, Metric{Dataset: ds, Metric: "attacks flagged", Value: frac(attOK, att), Target: 0.95, N: att})
-		out = append(out, Metric{Dataset: ds, Metric: "criticism passed", Value: frac(critOK, crit), Target: 0.95, N: crit})
 	}
 	return out
+}
+
+// threadedKaggle is the threaded evaluation built from the data: every
+// Kaggle verification comment (an insult at another participant, or not)
+// is posted as a reply to a neutral comment (a healthy comment from the
+// Unhealthy Comments test file, none antagonizing, hostile, condescending
+// or dismissive, taken in turn) by an author from a fixed list of names.
+// Scored with that context it must do as well as without.
+func threadedKaggle(m *Model, dir string, th float64) ([]Metric, error) {
+	kv, err := loadKaggle(dir, "impermium_verification_labels.csv", false)
+	if err != nil {
+		return nil, err
+	}
+	parents, err := loadNeutralParents(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(parents) == 0 {
+		return nil, fmt.Errorf("no neutral parents in the unhealthy comments test file")
+	}
+	names := []string{"Marta Olsen", "Dev Kapoor", "Greg Haines", "Lena Fischer", "Tomasz Wrona", "Aisha Bello", "Sam Ortega", "Ruth Adler", "Kofi Mensah", "Ingrid Sand"}
+	s := make([]float64, len(kv))
+	ys := make([]bool, len(kv))
+	for i, e := range kv {
+		s[i] = m.ScoreContext(e.Text, Context{Parent: parents[i%len(parents)], ParentAuthor: names[i%len(names)]}).Score
+		ys[i] = e.Y
+	}
+	ds := "kaggle-insults verification as replies to neutral comments (test)"
+	out := []Metric{{Dataset: ds, Metric: "ROC AUC", Value: rocAUC(s, ys), N: len(ys), Note: "threaded evaluation"}}
+	p, n := precisionAt(s, ys, th)
+	out = append(out, Metric{Dataset: ds, Metric: fmt.Sprintf("precision@%.2f", th), Value: p, N: n})
+	r, np := recallAt(s, ys, th)
+	out = append(out, Metric{Dataset: ds, Metric: fmt.Sprintf("recall@%.2f", th), Value: r, N: np})
+	return out, nil
 }
 
 // devSliceMetrics trains a model without the development tenth of the

@@ -67,8 +67,19 @@ type Site struct {
 	SuspectWords []string
 	// LinkLimit flags a comment with more links than this; zero means no limit.
 	LinkLimit int
-	CreatedAt time.Time
+	// PublicFigures is whether judging a named public figure's conduct or
+	// competence counts as an attack: PublicFiguresAllowed ("" means
+	// allowed) or PublicFiguresAttack. Labels ("idiot", "liar") are attacks
+	// under both.
+	PublicFigures string
+	CreatedAt     time.Time
 }
+
+// The public-figure policies of a site.
+const (
+	PublicFiguresAllowed = "allowed"
+	PublicFiguresAttack  = "attack"
+)
 
 // Mode is a site's moderation mode.
 type Mode string

@@ -20,6 +20,7 @@ import (
 
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/events"
+	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -309,7 +310,16 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if commenter.Standing == comment.StandingBanned {
 		return comment.Errorf(comment.CodeForbidden, "Comments from you are not accepted on this site.")
 	}
-	a := s.Policy.Assess(*site, req.Body)
+	// Scored in context: a reply with the comment it answers.
+	var cx moderation.Context
+	if c.ParentID != 0 {
+		if pc, ok, err := s.replyContext(ctx, site.ID, c.ParentID); err != nil {
+			return err
+		} else if ok {
+			cx = pc
+		}
+	}
+	a := s.Policy.AssessContext(*site, req.Body, cx)
 	c.Score, c.Spans = a.Score, a.Spans
 	o := a.Initial(*site, commenter.Standing)
 	c.Flagged = o.Flagged

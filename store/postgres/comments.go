@@ -17,9 +17,9 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
-		string(site.Mode), lists[1], lists[2], site.LinkLimit, ts(site.CreatedAt))
+	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, ts(site.CreatedAt))
 	return storeErr(err, "Site")
 }
 
@@ -43,8 +43,8 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3,
-		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7 WHERE id = $8`,
-		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.ID)
+		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7, public_figures = $8 WHERE id = $9`,
+		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -54,13 +54,13 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	return nil
 }
 
-const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at`
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at`
 
 func scanSite(row pgx.Row) (comment.Site, error) {
 	var site comment.Site
 	var origins, banned, suspect []byte
 	var mode string
-	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.CreatedAt); err != nil {
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.PublicFigures, &site.CreatedAt); err != nil {
 		return site, err
 	}
 	site.CreatedAt = utc(site.CreatedAt)

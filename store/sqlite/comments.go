@@ -16,9 +16,9 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
-		string(site.Mode), lists[1], lists[2], site.LinkLimit, micro(site.CreatedAt))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, micro(site.CreatedAt))
 	return storeErr(err, "Site")
 }
 
@@ -42,8 +42,8 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ?,
-		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ? WHERE id = ?`,
-		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.ID)
+		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ?, public_figures = ? WHERE id = ?`,
+		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -53,13 +53,13 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	return nil
 }
 
-const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at`
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at`
 
 func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 	var site comment.Site
 	var origins, mode, banned, suspect string
 	var created int64
-	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &created); err != nil {
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.PublicFigures, &created); err != nil {
 		return site, err
 	}
 	site.CreatedAt = fromMicro(created)

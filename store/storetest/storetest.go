@@ -43,6 +43,7 @@ func Run(t *testing.T, open Open) {
 		{"CreateDecided", testCreateDecided},
 	}
 	tests = append(tests, dashboardTests...)
+	tests = append(tests, classifierTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
