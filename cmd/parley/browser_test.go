@@ -963,6 +963,10 @@ func TestBrowserWarning(t *testing.T) {
 	if got := text(t, ctx, shadow+`.querySelector(".warn h3")`); got != "This may read as a personal attack" {
 		t.Fatalf("warning heading %q", got)
 	}
+	// The reason line, as the server gave it.
+	if why, _ := chk["why"].(string); why == "" || text(t, ctx, shadow+`.querySelector(".warn .why")`) != "Why: "+why {
+		t.Fatalf("reason line: server %q, widget %q", why, text(t, ctx, shadow+`.querySelector(".warn .why")`))
+	}
 	if got := text(t, ctx, shadow+`.querySelector(".own")`); got != "" {
 		t.Fatalf("sent before the reader chose: %q", got)
 	}
