@@ -18,7 +18,7 @@ import (
 const usage = `usage: parley model <command> [flags]
 
 commands:
-  train   --data DIR --out FILE [--decisions] [--decisions-file FILE] [--limit N]
+  train   --data DIR --out FILE [--decisions] [--decisions-file FILE] [--limit N] [--licensed-only]
           train the ad hominem model (same data and recipe give the same bytes)
   eval    --data DIR [--model FILE] [--json] [--no-cv]
           evaluate on every dataset of data/README.md, one table
@@ -53,6 +53,7 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		useDecisions := fs.Bool("decisions", false, "add the server's moderator decisions, weighted")
 		decisionsFile := fs.String("decisions-file", "", "add moderator decisions from a TSV file: 0|1<TAB>text")
 		limit := fs.Int("limit", 0, "use only the first N rows of each source (testing)")
+		licensedOnly := fs.Bool("licensed-only", false, "train only on the seeds (and decisions): none of the four training sets that state no license")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -85,7 +86,11 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			ds = append(ds, more...)
 		}
 		start := time.Now()
-		m, err := Train(ctx, dir, ds, *limit, stderr)
+		rc := shippedRecipe
+		if *licensedOnly {
+			rc = licensedRecipe()
+		}
+		m, err := trainWith(ctx, dir, rc, ds, *limit, stderr)
 		if err != nil {
 			return err
 		}
@@ -177,14 +182,26 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // optional moderator decisions. limit > 0 uses only the first limit rows of
 // each source. Progress goes to log (may be nil).
 func Train(ctx context.Context, dir string, decisions []Decision, limit int, log io.Writer) (*Model, error) {
-	c, err := loadCorpus(dir, shippedRecipe, decisions, limit)
+	return trainWith(ctx, dir, shippedRecipe, decisions, limit, log)
+}
+
+// licensedRecipe is the shipped recipe on the seeds and decisions only.
+func licensedRecipe() recipe {
+	rc := shippedRecipe
+	rc.Name += "-licensed"
+	rc.LicensedOnly = true
+	return rc
+}
+
+func trainWith(ctx context.Context, dir string, rc recipe, decisions []Decision, limit int, log io.Writer) (*Model, error) {
+	c, err := loadCorpus(dir, rc, decisions, limit)
 	if err != nil {
 		return nil, err
 	}
 	if log != nil {
 		fmt.Fprintf(log, "training rows left out because a test split has them word for word: %d\n", c.dropped)
 	}
-	return trainModel(ctx, c, trainOptions{Recipe: shippedRecipe, Limit: limit, Log: log})
+	return trainModel(ctx, c, trainOptions{Recipe: rc, Limit: limit, Log: log})
 }
 
 // Encode returns the model in the versioned file format.

@@ -109,3 +109,41 @@ func TestScoreCommandParent(t *testing.T) {
 		t.Errorf("bad parent: err = %v", err)
 	}
 }
+
+// TestLicensedOnlyRecipe trains the model card's recipe without the four
+// training sets that state no license (seeds only) and checks the figures
+// docs/classifier.md gives for it.
+func TestLicensedOnlyRecipe(t *testing.T) {
+	dir := dataDir(t)
+	m, err := trainWith(context.Background(), dir, licensedRecipe(), nil, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.head(HeadOLIDA) != nil || !strings.HasSuffix(strings.Split(m.Version(), "+")[0], "-licensed") {
+		t.Errorf("licensed-only model %s has OLID heads or the wrong recipe name", m.Version())
+	}
+	kv, err := loadKaggle(dir, "impermium_verification_labels.csv", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var ys []bool
+	for _, e := range kv {
+		texts, ys = append(texts, e.Text), append(ys, e.Y)
+	}
+	if auc := rocAUC(scoreAll(m, texts), ys); auc < 0.62 || auc > 0.64 {
+		t.Errorf("licensed-only Kaggle verification AUC %.4f, docs say 0.631", auc)
+	}
+	var att, ok int
+	for _, c := range contrastAll() {
+		if !c.Dev && c.Attack {
+			att++
+			if m.Score(c.Text).Score >= m.FlagThreshold() {
+				ok++
+			}
+		}
+	}
+	if ok != att {
+		t.Errorf("licensed-only model flags %d of %d test attacks, docs say all", ok, att)
+	}
+}

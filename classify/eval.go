@@ -129,6 +129,10 @@ func evaluate(ctx context.Context, m *Model, dir string, opt evalOptions) ([]Met
 		if err != nil {
 			return nil, err
 		}
+		if m.head(HeadOLIDA) == nil {
+			out = append(out, Metric{Dataset: "olid level " + strings.ToUpper(lv.level) + " (test)", Metric: "macro-F1", Value: math.NaN(), Target: lv.target, N: len(ts), Note: "the model has no OLID heads"})
+			continue
+		}
 		pred := make([]string, len(ts))
 		for i, t := range ts {
 			pred[i] = m.olidPredict(lv.level, t)

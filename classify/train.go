@@ -55,6 +55,12 @@ type recipe struct {
 	LexSelect bool    // OLID A and B heads: use the lexicon cues where they help on the held-out tenth
 
 	noLex bool // set internally: train a head without the lexicon cues
+
+	// LicensedOnly trains on the sources that state a license or are
+	// Parley's own: the seeds and the moderators' decisions. It leaves out
+	// the four training sets that state none (Kaggle insults, OLID, the
+	// campaign tweets, LOGIC), and with OLID the OLID heads.
+	LicensedOnly bool
 }
 
 var shippedRecipe = recipe{
@@ -137,6 +143,25 @@ func loadCorpus(dir string, rc recipe, decisions []Decision, limit int) (*corpus
 	seen, err := testKeys(dir)
 	if err != nil {
 		return nil, err
+	}
+	if rc.LicensedOnly {
+		add := func(ex []example, w float64) {
+			for _, e := range ex {
+				if seen[normKey(e.Text)] {
+					c.dropped++
+					continue
+				}
+				e.W *= w
+				c.main = append(c.main, e)
+			}
+		}
+		add(parseSeeds(seedExamples), rc.WeightSeed)
+		var dex []example
+		for i, d := range decisions {
+			dex = append(dex, example{Text: d.Text, Y: d.Attack, W: 1, Key: fmt.Sprintf("decision/%d", i)})
+		}
+		add(dex, rc.WeightDecision)
+		return c, nil
 	}
 	add := func(ex []example, w float64) {
 		for _, e := range cap(ex) {
@@ -568,6 +593,9 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 		mu             sync.Mutex
 		done           int
 	)
+	if len(c.olid) == 0 {
+		opt.MainOnly = true // no OLID rows, no OLID heads
+	}
 	fits := 2
 	if !opt.MainOnly {
 		fits += 10
