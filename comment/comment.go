@@ -18,12 +18,17 @@ const (
 	StatusApproved Status = "approved"
 	StatusRejected Status = "rejected"
 	StatusSpam     Status = "spam"
+	// StatusRemoved is a published comment a moderator took back (a libel
+	// notice, a court order, a second look); it can be restored.
+	StatusRemoved Status = "removed"
+	// StatusDeleted is a comment its author withdrew.
+	StatusDeleted Status = "deleted"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusPending, StatusApproved, StatusRejected, StatusSpam:
+	case StatusPending, StatusApproved, StatusRejected, StatusSpam, StatusRemoved, StatusDeleted:
 		return true
 	}
 	return false
@@ -38,6 +43,8 @@ const (
 	ReasonSpam      Reason = "spam"
 	ReasonOffTopic  Reason = "off_topic"
 	ReasonOther     Reason = "other"
+	// ReasonLegal is for removals only: a legal notice or order.
+	ReasonLegal Reason = "legal"
 )
 
 // Valid reports whether r is one of the known reasons.
@@ -67,12 +74,39 @@ type Site struct {
 	SuspectWords []string
 	// LinkLimit flags a comment with more links than this; zero means no limit.
 	LinkLimit int
+	// EditWindow is how long after sending an author may edit a published
+	// comment; zero means DefaultEditWindow. A pending comment may be edited
+	// while it waits.
+	EditWindow time.Duration
+	// ReportHold, when above zero, returns a published comment to the queue
+	// once this many readers reported it.
+	ReportHold int
+	// AddressBanDays is how long a ban also holds the banned commenter's
+	// address hash; zero means DefaultAddressBanDays.
+	AddressBanDays int
+	// TrackingParams are query parameters dropped from article URLs before
+	// matching, beside the usual utm_*, fbclid, gclid, mc_cid and mc_eid.
+	TrackingParams []string
 	// PublicFigures is whether judging a named public figure's conduct or
 	// competence counts as an attack: PublicFiguresAllowed ("" means
 	// allowed) or PublicFiguresAttack. Labels ("idiot", "liar") are attacks
 	// under both.
 	PublicFigures string
 	CreatedAt     time.Time
+}
+
+// Defaults of the lifecycle settings.
+const (
+	DefaultEditWindow     = 15 * time.Minute
+	DefaultAddressBanDays = 7
+)
+
+// EditWindowOrDefault is the site's edit window.
+func (s Site) EditWindowOrDefault() time.Duration {
+	if s.EditWindow <= 0 {
+		return DefaultEditWindow
+	}
+	return s.EditWindow
 }
 
 // The public-figure policies of a site.
@@ -130,7 +164,8 @@ type Comment struct {
 	EmailCipher   []byte
 	EmailHMAC     []byte
 	IPHash        []byte
-	Body          string // as the author wrote it (Markdown)
+	Body          string // as the author wrote it, in Format
+	Format        Format // how Body is written; "" means FormatMarkdown
 	HTML          string // rendered and sanitized
 	Status        Status
 	EditTokenHash []byte
@@ -142,6 +177,13 @@ type Comment struct {
 	CreatedAt     time.Time
 	DecidedAt     time.Time // zero while undecided
 	DecidedBy     string
+	// RevisionOf, on a pending revision, is the published comment it would
+	// replace once approved; zero otherwise. A revision never appears in a
+	// thread.
+	RevisionOf int64
+	// EditedAt is when the author last changed the published text; zero when
+	// never.
+	EditedAt time.Time
 }
 
 // Role is what a moderator account may do.
@@ -195,6 +237,30 @@ const (
 	ActionBan           Action = "ban"
 	ActionTrust         Action = "trust"
 	ActionClearStanding Action = "clear_standing"
+	// ActionRemove takes a published comment back; ActionRestore publishes
+	// a removed one again.
+	ActionRemove  Action = "remove"
+	ActionRestore Action = "restore"
+	// ActionHold returns a published comment to the queue (enough reader
+	// reports).
+	ActionHold Action = "hold"
+	// ActionEdit and ActionDelete are the author's own changes, audited as
+	// by "author".
+	ActionEdit   Action = "edit"
+	ActionDelete Action = "delete"
+	// ActionDismissReports clears a comment's reader reports; it stays.
+	ActionDismissReports Action = "dismiss_reports"
+	// ActionAppeal is the author's appeal; ActionUphold and ActionOverturn
+	// decide it.
+	ActionAppeal    Action = "appeal"
+	ActionUphold    Action = "uphold"
+	ActionOverturn  Action = "overturn"
+	ActionRejectAll Action = "reject_all_pending"
+	// ActionCloseArticle, ActionOpenArticle and ActionSetTitle change an
+	// article; their audit entries name it in Target.
+	ActionCloseArticle Action = "close_article"
+	ActionOpenArticle  Action = "open_article"
+	ActionSetTitle     Action = "set_title"
 )
 
 // Decision is a moderator's verdict on one comment.
@@ -231,6 +297,10 @@ type Commenter struct {
 	// StandingBy and StandingAt say who set Standing, and when.
 	StandingBy string
 	StandingAt time.Time
+	// StandingUntil ends a suspension (zero: until lifted); StandingReason
+	// is what a banned commenter is told.
+	StandingUntil  time.Time
+	StandingReason string
 }
 
 // StandingChange is a moderator setting a commenter's standing on a site.
@@ -244,6 +314,23 @@ type StandingChange struct {
 	Note      string
 	Moderator string
 	At        time.Time
+	// Until ends a ban on its own (a suspension); zero means until lifted.
+	Until time.Time
+	// Reason is what the banned commenter is told.
+	Reason string
+	// IPHash and AddressUntil, on a ban, also refuse the address the
+	// commenter wrote from until AddressUntil, so a new email does not walk
+	// round the ban.
+	IPHash       []byte
+	AddressUntil time.Time
+}
+
+// AddressBan is a ban held on an address hash.
+type AddressBan struct {
+	SiteID string
+	IPHash []byte
+	Until  time.Time
+	Reason string
 }
 
 // StatsQuery asks for a site's (or every site's, SiteID "") statistics
@@ -288,6 +375,9 @@ type AuditEntry struct {
 	SiteID    string
 	Reason    Reason
 	Note      string
+	// Target names what an entry without a comment acted on (an article's
+	// URL); empty otherwise.
+	Target string
 }
 
 // AuditFilter narrows an audit log read. Zero fields match everything.

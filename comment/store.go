@@ -10,6 +10,9 @@ import (
 // *Error values with the codes named in their docs; a missing row is
 // CodeNotFound, never a nil result.
 type Store interface {
+	MetricsStore
+	Credentials
+	ImportStore
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error
@@ -73,11 +76,14 @@ type Store interface {
 
 	// CreateModerator adds an account; CodeConflict when the name is taken.
 	CreateModerator(ctx context.Context, m Moderator) (Moderator, error)
-	// SetModeratorPassword replaces a password hash; CodeNotFound.
+	// SetModeratorPassword replaces a password hash and ends every session
+	// and token of the account (Credentials.ReplacePassword keeping none);
+	// CodeNotFound.
 	SetModeratorPassword(ctx context.Context, name, hash string) error
 	// Moderators lists every account by name.
 	Moderators(ctx context.Context) ([]Moderator, error)
-	// SetModeratorDisabled disables (ending its sessions) or enables an
+	// SetModeratorDisabled disables (ending its sessions and deleting its
+	// tokens, so that enabling it again revives none) or enables an
 	// account; CodeNotFound.
 	SetModeratorDisabled(ctx context.Context, name string, disabled bool) error
 	// SetModeratorSites replaces the sites a moderator may work on (empty:
@@ -87,8 +93,9 @@ type Store interface {
 	ModeratorByName(ctx context.Context, name string) (Moderator, error)
 	// CreateToken stores the hash of a bearer token for a moderator.
 	CreateToken(ctx context.Context, moderatorID int64, tokenHash []byte, createdAt time.Time) error
-	// ModeratorByToken returns the enabled moderator owning a token hash;
-	// CodeUnauthorized when none.
+	// ModeratorByToken returns the enabled moderator owning a token hash
+	// that has not expired (by the wall clock; Credentials.TokenModerator
+	// takes the time); CodeUnauthorized when none.
 	ModeratorByToken(ctx context.Context, tokenHash []byte) (Moderator, error)
 	// CreateSession stores a login session that expires at expires.
 	CreateSession(ctx context.Context, moderatorID int64, sessionHash []byte, csrf string, expires time.Time) error
@@ -97,4 +104,6 @@ type Store interface {
 	SessionModerator(ctx context.Context, sessionHash []byte, now time.Time) (Moderator, string, error)
 	// DeleteSession ends a session (logout). Deleting an unknown session is not an error.
 	DeleteSession(ctx context.Context, sessionHash []byte) error
+
+	LifecycleStore
 }

@@ -171,7 +171,7 @@ func (h *Handler) articleState(w http.ResponseWriter, r *http.Request, s *sessio
 	if url == "" {
 		return comment.Invalid(comment.FieldError{Field: "url", Message: "is required"})
 	}
-	if err := h.API.SetArticleClosed(r.Context(), siteID, url, closed); err != nil {
+	if err := h.Desk.SetArticleClosed(r.Context(), siteID, url, closed, s.Moderator.Name); err != nil {
 		if comment.ErrorCode(err) == comment.CodeNotFound {
 			return &comment.Error{Code: comment.CodeNotFound, Message: "No article with this URL has comments on this site.",
 				Fields: []comment.FieldError{{Field: "url", Message: "is not an article of this site"}}}
@@ -186,6 +186,7 @@ type moderatorsData struct {
 	Moderators []comment.Moderator
 	Message    string
 	Errors     []comment.FieldError
+	tokensData
 }
 
 func (h *Handler) moderators(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -197,8 +198,7 @@ func (h *Handler) renderModerators(w http.ResponseWriter, r *http.Request, s *se
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, "moderators", s, "Moderators", moderatorsData{Moderators: ms, Message: msg, Errors: errs})
-	return nil
+	return h.renderModeratorsData(w, r, s, status, moderatorsData{Moderators: ms, Message: msg, Errors: errs})
 }
 
 func checkPassword(p string) string {
@@ -308,7 +308,9 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, s *sessi
 	if err != nil {
 		return err
 	}
-	if err := h.Store.SetModeratorPassword(r.Context(), name, hash); err != nil {
+	// Every other session and token of the account ends; an admin changing
+	// their own password keeps the session they are using.
+	if err := h.Store.ReplacePassword(r.Context(), name, hash, h.ownSession(r, s, name)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/moderators?done="+urlQuery("New password set for "+name+"."), http.StatusSeeOther)

@@ -47,6 +47,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ *session) erro
 		return nil
 	}
 	d := loginData{Next: safeNext(r.PostFormValue("next")), Name: r.PostFormValue("name")}
+	if !sameOrigin(r) {
+		d.Message = "Log in from this server's own login page."
+		h.renderLogin(w, r, http.StatusForbidden, d)
+		return nil
+	}
 	ck, err := r.Cookie(loginCSRFCookie)
 	if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(r.PostFormValue("csrf_token"))) != 1 {
 		d.Message = "The login form expired; please try again."

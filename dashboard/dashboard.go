@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
@@ -38,20 +39,20 @@ var assetFS embed.FS
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 // API is what the dashboard needs from the JSON API's server
-// (*httpapi.Server): its login throttling and sessions, and decisions that
-// also refresh readers' cached threads and tell other dashboards.
+// (*httpapi.Server): its login throttling and sessions. Every change goes
+// through Config.Desk.
 type API interface {
 	Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error)
 	SetSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time)
-	Decide(ctx context.Context, d comment.Decision) (comment.Comment, error)
-	// SetArticleClosed also drops the article's cached thread everywhere.
-	SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error
 }
 
 // Config is what a Handler needs.
 type Config struct {
-	API    API
-	Store  comment.Store
+	API   API
+	Store comment.Store
+	// Desk makes every change (decisions, bans, article changes), so that
+	// readers' cached threads and other dashboards hear of it.
+	Desk   *desk.Desk
 	Keys   *secret.Keyring
 	Events events.Events // nil: no live updates
 	Policy moderation.Policy
@@ -69,6 +70,8 @@ type Handler struct {
 	// closing is closed by CloseStreams, ending every event stream.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// streams counts each session's open event streams.
+	streams streamCounter
 }
 
 // CloseStreams ends every open event stream, so that a graceful shutdown
@@ -124,6 +127,8 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/moderators/{name}/enable", Admin: true, handler: h.enableModerator},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/password", Admin: true, handler: h.resetPassword},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/sites", Admin: true, handler: h.setModeratorSites},
+		{Method: "POST", Pattern: "/admin/tokens", Admin: true, handler: h.createToken},
+		{Method: "POST", Pattern: "/admin/tokens/{id}/revoke", Admin: true, handler: h.revokeToken},
 	}
 }
 
@@ -140,6 +145,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
+	}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux(), closing: make(chan struct{})}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -199,9 +207,17 @@ func (h *Handler) wrap(rt Route) http.Handler {
 				h.fail(w, r, nil, err)
 				return
 			}
-			if r.Method != http.MethodGet && r.Method != http.MethodHead && !validCSRF(r, s.CSRF) {
-				h.fail(w, r, s, errCSRF)
-				return
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				// Bound the body before anything reads it, whether the
+				// CSRF token comes in the header or the form.
+				if err := limitForm(w, r); err != nil {
+					h.fail(w, r, s, err)
+					return
+				}
+				if !validCSRF(r, s.CSRF) {
+					h.fail(w, r, s, errCSRF)
+					return
+				}
 			}
 			if rt.Admin && s.Moderator.Role != comment.RoleAdmin {
 				h.fail(w, r, s, errForbidden)
@@ -217,7 +233,6 @@ func (h *Handler) wrap(rt Route) http.Handler {
 func validCSRF(r *http.Request, want string) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
 		got = r.PostFormValue("csrf_token")
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -269,6 +284,10 @@ var statusOf = map[comment.Code]int{
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	status := statusOf[comment.ErrorCode(err)]
 	msg := comment.ErrorMessage(err)
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		status, msg = http.StatusRequestEntityTooLarge, tl.Error()
+	}
 	if status == 0 {
 		status = http.StatusInternalServerError
 		msg = "Internal error."
@@ -301,7 +320,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	t := h.pages[page]
 	v := view{Title: title, Path: r.URL.Path, Data: data}
 	if s != nil {
-		v.Me, v.CSRF = &s.Moderator, s.CSRF
+		v.CSRF = s.CSRF
+		// The login page has a CSRF token but nobody logged in.
+		if s.Moderator.Name != "" {
+			v.Me = &s.Moderator
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {

@@ -31,6 +31,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) err
 	if !ok {
 		return comment.Errorf(comment.CodeInternal, "streaming unsupported")
 	}
+	release, err := h.streams.open(r)
+	if err != nil {
+		return err
+	}
+	defer release()
 	rc := http.NewResponseController(w)
 	ctx := r.Context()
 	ch := h.Events.Subscribe(ctx)
@@ -60,17 +65,19 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s *session) err
 			if !ok {
 				return nil
 			}
+			// The account's scope as it is now: an admin may have narrowed
+			// it, disabled it or ended its session since the stream opened.
+			now, err := h.session(r)
+			if err != nil {
+				return nil
+			}
+			s = now
 			if !s.Moderator.MaySee(e.SiteID) {
 				continue
 			}
 			le := liveEvent{Kind: string(e.Kind), CommentID: e.CommentID, Site: e.SiteID, Status: e.Status, Moderator: e.Moderator}
-			// Counts are for every site: the page filters nothing live.
-			if counts, err := h.Store.CountByStatus(ctx, ""); err == nil {
-				le.Counts = counts
-			}
-			if n, err := h.Store.CountFlagged(ctx, ""); err == nil {
-				le.Flagged = n
-			}
+			// Counts are of every site the account may see.
+			le.Counts, le.Flagged = h.scopedCounts(ctx, s.Moderator)
 			b, _ := json.Marshal(le)
 			fmt.Fprintf(w, "event: queue\ndata: %s\n\n", b)
 		}

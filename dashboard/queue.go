@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 )
@@ -324,7 +325,7 @@ func (h *Handler) decideOne(w http.ResponseWriter, r *http.Request, s *session, 
 	if err := h.mayDecide(r, s, id); err != nil {
 		return err
 	}
-	c, err := h.API.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
+	c, err := h.Desk.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
 	if err != nil {
 		return err
 	}
@@ -371,13 +372,22 @@ func (h *Handler) setStanding(w http.ResponseWriter, r *http.Request, s *session
 	if !s.Moderator.MaySee(c.SiteID) {
 		return errNotYourSite
 	}
-	rejected, err := h.Store.SetStanding(r.Context(), comment.StandingChange{SiteID: c.SiteID, EmailHMAC: c.EmailHMAC, Standing: standing,
-		CommentID: c.ID, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
+	site, err := h.Store.Site(r.Context(), c.SiteID)
 	if err != nil {
 		return err
 	}
-	for _, rid := range rejected {
-		h.publish(events.Event{Kind: events.Decided, CommentID: rid, SiteID: c.SiteID, Status: comment.StatusRejected, Moderator: s.Moderator.Name})
+	ban := desk.Ban{Comment: c, Standing: standing, Note: note, Moderator: s.Moderator.Name,
+		Reason: strings.TrimSpace(r.PostFormValue("ban_reason"))}
+	if v := strings.TrimSpace(r.PostFormValue("until")); v != "" && standing == comment.StandingBanned {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 || days > 3650 {
+			return comment.Invalid(comment.FieldError{Field: "until", Message: "must be a number of days from 1 to 3650, or empty for a ban until lifted"})
+		}
+		ban.Until = h.Now().UTC().Add(time.Duration(days) * 24 * time.Hour)
+	}
+	rejected, err := h.Desk.SetStanding(r.Context(), site, ban)
+	if err != nil {
+		return err
 	}
 	done(w, r, map[string]any{"id": c.ID, "standing": standing, "rejected": nonNil(rejected)})
 	return nil
@@ -457,7 +467,7 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, s *session) error
 	}
 	var decided, skipped []int64
 	for _, c := range targets {
-		_, err := h.API.Decide(ctx, comment.Decision{CommentID: c.ID, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
+		_, err := h.Desk.Decide(ctx, comment.Decision{CommentID: c.ID, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
 		switch comment.ErrorCode(err) {
 		case "":
 			decided = append(decided, c.ID)

@@ -27,6 +27,16 @@ type Page struct {
 	// Widget is the embed snippet placed under the article; empty shows how
 	// to comment with curl instead.
 	Widget template.HTML
+	// WidgetStyle is the CSP source allowing the widget's style element
+	// (widget.StyleSource).
+	WidgetStyle string
+}
+
+// csp is the demo page's Content-Security-Policy: it shares its origin
+// with /admin/, so it may not be framed, and runs no inline script.
+func (p Page) csp() string {
+	return "default-src 'self'; script-src 'self'; style-src 'self' " + p.WidgetStyle +
+		"; img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 }
 
 // ArticleURL is the sample article's address on a Parley server.
@@ -44,7 +54,10 @@ func Handler(p Page) http.Handler {
 	}
 	body := buf.Bytes()
 	mux := http.NewServeMux()
+	csp := p.csp()
 	mux.HandleFunc("GET /demo/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(body)

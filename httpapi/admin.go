@@ -7,10 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
-	"github.com/parleyhq/parley/events"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -29,14 +28,14 @@ func ModeratorFrom(ctx context.Context) (comment.Moderator, bool) {
 
 // Authenticate finds the moderator behind a bearer token or a session
 // cookie. For a session, unsafe methods must carry the session's CSRF token
-// in the X-CSRF-Token header.
+// in the X-CSRF-Token header (never a form field: nothing is parsed first).
 func (s *Server) Authenticate(r *http.Request) (comment.Moderator, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
 			return comment.Moderator{}, comment.Errorf(comment.CodeUnauthorized, "The Authorization header must be 'Bearer TOKEN'.")
 		}
-		return s.Store.ModeratorByToken(r.Context(), secret.TokenHash(token))
+		return s.Store.TokenModerator(r.Context(), secret.TokenHash(token), s.Now())
 	}
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" {
@@ -47,10 +46,9 @@ func (s *Server) Authenticate(r *http.Request) (comment.Moderator, error) {
 		return m, err
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// The header only: the API takes no forms, so nothing is parsed
+		// before the token is checked.
 		got := r.Header.Get("X-CSRF-Token")
-		if got == "" {
-			got = r.FormValue("csrf_token")
-		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
 			return m, comment.Errorf(comment.CodeForbidden, "The CSRF token is missing or wrong.")
 		}
@@ -89,30 +87,30 @@ type loginResponse struct {
 	ExpiresAt string        `json:"expires_at"`
 }
 
-// Login checks a moderator's name and password, throttled per account and
-// per address, and returns a new session token and its CSRF token.
+// Login checks a moderator's name and password, throttled (login.go) per
+// name and address together, per address and, by a delay only, per name,
+// with a bounded number of hashes at once, and returns a new session token and its CSRF token.
 func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error) {
 	now := s.Now()
-	for _, key := range []string{"name:" + name, "ip:" + string(s.Keys.IPHash(ip))} {
-		ok, wait, err := s.login.Allow(ctx, key, now)
-		if err != nil {
-			return comment.Moderator{}, "", "", time.Time{}, err
-		}
-		if !ok {
-			return comment.Moderator{}, "", "", time.Time{}, comment.TooMany("login attempts", wait)
-		}
+	if err := s.throttleLogin(ctx, name, ip); err != nil {
+		return comment.Moderator{}, "", "", time.Time{}, err
 	}
 	bad := comment.Errorf(comment.CodeUnauthorized, "Wrong name or password.")
 	m, err := s.Store.ModeratorByName(ctx, name)
 	if comment.ErrorCode(err) == comment.CodeNotFound {
 		// Spend the same time as a real check, so names cannot be probed by timing.
-		secret.CheckPassword(dummyHash, password)
+		if _, err := s.checkPassword(ctx, dummyHash, password); comment.ErrorCode(err) == comment.CodeTooMany {
+			return m, "", "", time.Time{}, err
+		}
 		return m, "", "", time.Time{}, bad
 	}
 	if err != nil {
 		return m, "", "", time.Time{}, err
 	}
-	ok, err := secret.CheckPassword(m.PasswordHash, password)
+	ok, err := s.checkPassword(ctx, m.PasswordHash, password)
+	if comment.ErrorCode(err) == comment.CodeTooMany {
+		return m, "", "", time.Time{}, err
+	}
 	if err != nil || !ok || m.Disabled {
 		return m, "", "", time.Time{}, bad
 	}
@@ -136,6 +134,9 @@ func (s *Server) SetSessionCookie(w http.ResponseWriter, r *http.Request, token 
 }
 
 func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkLoginOrigin(r); err != nil {
+		return err
+	}
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -198,6 +199,12 @@ type QueueItem struct {
 	Note      string         `json:"note,omitempty"`
 	DecidedAt string         `json:"decided_at,omitempty"`
 	DecidedBy string         `json:"decided_by,omitempty"`
+	// RevisionOf, on an author's edit of a published comment, is that
+	// comment's id, and PreviousBody its published text, so the queue can
+	// show the change as a diff.
+	RevisionOf   int64  `json:"revision_of,omitempty"`
+	PreviousBody string `json:"previous_body,omitempty"`
+	EditedAt     string `json:"edited_at,omitempty"`
 }
 
 // ArticleRef names an article.
@@ -225,6 +232,10 @@ func NewQueueItem(c comment.Comment) QueueItem {
 	if !c.DecidedAt.IsZero() {
 		it.DecidedAt = timestamp(c.DecidedAt)
 	}
+	if !c.EditedAt.IsZero() {
+		it.EditedAt = timestamp(c.EditedAt)
+	}
+	it.RevisionOf = c.RevisionOf
 	return it
 }
 
@@ -253,7 +264,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 		status = comment.StatusPending
 	}
 	if !status.Valid() {
-		return badRequest("Unknown status.", comment.FieldError{Field: "status", Message: "must be pending, approved, rejected or spam"})
+		return badRequest("Unknown status.", comment.FieldError{Field: "status", Message: "must be pending, approved, rejected, spam, removed or deleted"})
 	}
 	limit, err := queryLimit(r, 50, 200)
 	if err != nil {
@@ -293,6 +304,11 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 		if it.Why, err = s.queueWhy(r.Context(), c, sites); err != nil {
 			return err
 		}
+		if c.RevisionOf != 0 {
+			if orig, err := s.Store.Comment(r.Context(), c.RevisionOf); err == nil {
+				it.PreviousBody = orig.Body
+			}
+		}
 		out.Items = append(out.Items, it)
 	}
 	if len(items) == limit {
@@ -328,13 +344,7 @@ type decisionRequest struct {
 // Decide applies a moderator's decision and drops the cached thread of its
 // article on every instance, so that readers see it at once.
 func (s *Server) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
-	c, err := s.Store.Decide(ctx, d)
-	if err != nil {
-		return c, err
-	}
-	s.threadChanged(ctx, c.SiteID, c.ArticleURL)
-	s.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: d.Moderator})
-	return c, nil
+	return s.Desk.Decide(ctx, d)
 }
 
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.Action) error {
@@ -348,22 +358,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.A
 			return err
 		}
 	}
-	var errs []comment.FieldError
-	switch {
-	case action == comment.ActionReject && req.Reason == "":
-		errs = append(errs, comment.FieldError{Field: "reason", Message: "is required: ad_hominem, spam, off_topic or other"})
-	case action == comment.ActionReject && !req.Reason.Valid():
-		errs = append(errs, comment.FieldError{Field: "reason", Message: "must be ad_hominem, spam, off_topic or other"})
-	case action == comment.ActionApprove && req.Reason != "":
-		errs = append(errs, comment.FieldError{Field: "reason", Message: "is only for rejections"})
-	}
-	if utf8.RuneCountInString(req.Note) > MaxNoteRunes {
-		errs = append(errs, comment.FieldError{Field: "note", Message: "must be at most " + strconv.Itoa(MaxNoteRunes) + " characters"})
-	} else if msg := checkText(req.Note, true); msg != "" {
-		errs = append(errs, comment.FieldError{Field: "note", Message: msg})
-	}
-	if len(errs) > 0 {
-		return comment.Invalid(errs...)
+	if err := desk.CheckDecision(action, req.Reason, req.Note); err != nil {
+		return err
 	}
 	m, _ := ModeratorFrom(r.Context())
 	if m.Role != comment.RoleAdmin && len(m.Sites) > 0 {
@@ -461,12 +457,8 @@ type articleRequest struct {
 
 // SetArticleClosed opens or closes an article to new comments and drops its
 // cached thread on every instance; the store's codes.
-func (s *Server) SetArticleClosed(ctx context.Context, siteID, url string, closed bool) error {
-	if err := s.Store.SetArticleClosed(ctx, siteID, url, closed); err != nil {
-		return err
-	}
-	s.threadChanged(ctx, siteID, url)
-	return nil
+func (s *Server) SetArticleClosed(ctx context.Context, siteID, url string, closed bool, moderator string) error {
+	return s.Desk.SetArticleClosed(ctx, siteID, url, closed, moderator)
 }
 
 func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed bool) error {
@@ -484,7 +476,11 @@ func (s *Server) setArticleClosed(w http.ResponseWriter, r *http.Request, closed
 	if len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
-	if err := s.SetArticleClosed(r.Context(), req.Site, req.URL, closed); err != nil {
+	m, _ := ModeratorFrom(r.Context())
+	if !m.MaySee(req.Site) {
+		return errNotYourSite
+	}
+	if err := s.SetArticleClosed(r.Context(), req.Site, req.URL, closed, m.Name); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"site": req.Site, "url": req.URL, "closed": closed})

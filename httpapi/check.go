@@ -65,7 +65,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		}
 		site = st
 	}
-	ok, wait, err := s.checks.Allow(r.Context(), string(s.Keys.IPHash(s.ClientIP(r))), s.Now())
+	ok, wait, err := s.checks.Allow(r.Context(), s.rateKey(s.ClientIP(r)), s.Now())
 	if err != nil {
 		return err
 	}

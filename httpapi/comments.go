@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
-	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
@@ -63,11 +61,8 @@ type SubmitResponse struct {
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
 // every way it can be wrong into a 4xx that says what was wrong.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return &httpError{status: http.StatusUnsupportedMediaType, detail: "Content-Type must be application/json."}
-		}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return errContentType
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
@@ -194,6 +189,8 @@ func validate(req *SubmitRequest, site *comment.Site) []comment.FieldError {
 		bad("name", fmt.Sprintf("must be at most %d characters", MaxNameRunes))
 	case checkText(req.Name, false) != "":
 		bad("name", checkText(req.Name, false))
+	case hasBidiControl(req.Name):
+		bad("name", bidiMessage)
 	}
 
 	switch {
@@ -212,6 +209,8 @@ func validate(req *SubmitRequest, site *comment.Site) []comment.FieldError {
 	case req.Website == "":
 	case len(req.Website) > MaxURLBytes:
 		bad("website", fmt.Sprintf("must be at most %d bytes", MaxURLBytes))
+	case hasBidiControl(req.Website):
+		bad("website", bidiMessage)
 	case checkText(req.Website, false) != "" || !validHTTPURL(req.Website):
 		bad("website", "must be empty or an http or https URL")
 	}
@@ -272,8 +271,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if errs := validate(&req, site); len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
+	req.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
 	ipHash := s.Keys.IPHash(s.ClientIP(r))
-	ok, wait, err := s.submit.Allow(r.Context(), string(ipHash), s.Now())
+	ok, wait, err := s.submit.Allow(r.Context(), s.rateKey(s.ClientIP(r)), s.Now())
 	if err != nil {
 		return err
 	}
@@ -307,8 +307,8 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if commenter.Standing == comment.StandingBanned {
-		return comment.Errorf(comment.CodeForbidden, "Comments from you are not accepted on this site.")
+	if err := s.Desk.Refusal(ctx, site.ID, commenter, ipHash); err != nil {
+		return err
 	}
 	// Scored in context: a reply with the comment it answers.
 	var cx moderation.Context
@@ -331,13 +331,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
 		c.DecidedAt = c.CreatedAt
 	}
-	if err := s.Store.CreateComment(ctx, c); err != nil {
+	if err := s.Desk.Submit(ctx, c); err != nil {
 		return err
 	}
-	if c.Status == comment.StatusApproved {
-		s.threadChanged(ctx, c.SiteID, c.ArticleURL)
-	}
-	s.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status})
 	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})
 	return nil
 }
@@ -354,6 +350,15 @@ type OwnComment struct {
 	Message    string         `json:"message"`
 	Reason     comment.Reason `json:"reason,omitempty"`
 	CreatedAt  string         `json:"created_at"`
+	// CanEdit says the author may still edit it, until EditDeadline for a
+	// published comment; PendingEdit that an edit waits for review.
+	CanEdit      bool    `json:"can_edit"`
+	EditDeadline *string `json:"edit_deadline,omitempty"`
+	PendingEdit  bool    `json:"pending_edit,omitempty"`
+	// CanAppeal says the author may appeal the decision (once); Appeal is
+	// the appeal made.
+	CanAppeal bool        `json:"can_appeal"`
+	Appeal    *AppealView `json:"appeal,omitempty"`
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -368,48 +373,12 @@ var errBadToken = &comment.Error{Code: comment.CodeNotFound, Message: "No commen
 	Fields: []comment.FieldError{{Field: "token", Message: "does not match this comment"}}}
 
 func (s *Server) ownComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	c, site, err := s.ownedComment(w, r)
 	if err != nil {
 		return err
-	}
-	token := r.URL.Query().Get("token")
-	if token == "" {
-		return badRequest("The edit token is required.", comment.FieldError{Field: "token", Message: "is required"})
-	}
-	c, err := s.Store.Comment(r.Context(), id)
-	if comment.ErrorCode(err) == comment.CodeNotFound {
-		return errBadToken
-	}
-	if err != nil {
-		return err
-	}
-	if subtle.ConstantTimeCompare(secret.TokenHash(token), c.EditTokenHash) != 1 {
-		return errBadToken
-	}
-	if site, err := s.Store.Site(r.Context(), c.SiteID); err == nil {
-		if err := checkOrigin(w, r, site); err != nil {
-			return err
-		}
-	}
-	out := OwnComment{
-		ID: c.ID, ArticleURL: c.ArticleURL, Author: Author{Name: c.AuthorName, Website: c.AuthorWebsite},
-		Body: c.Body, HTML: c.HTML, Status: c.Status, CreatedAt: timestamp(c.CreatedAt),
-	}
-	if c.ParentID != 0 {
-		out.ParentID = &c.ParentID
-	}
-	switch c.Status {
-	case comment.StatusPending, comment.StatusSpam:
-		// Spam is shown to its author as pending: a bot learns nothing.
-		out.Status, out.Message = comment.StatusPending, "Awaiting moderation. "+PendingMessage
-	case comment.StatusApproved:
-		out.Message = "Your comment has been published."
-	case comment.StatusRejected:
-		out.Reason = c.Reason
-		out.Message = "Your comment was not published: " + reasonText(c.Reason) + "."
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.ownView(r, c, site))
 	return nil
 }
 
@@ -421,6 +390,8 @@ func reasonText(r comment.Reason) string {
 		return "it was judged to be spam"
 	case comment.ReasonOffTopic:
 		return "it is off topic"
+	case comment.ReasonLegal:
+		return "of a legal notice or order"
 	}
 	return "it breaks the site's comment rules"
 }
@@ -443,7 +414,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		}
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
-		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
 		h.Set("Access-Control-Allow-Headers", "Content-Type")
 		h.Set("Access-Control-Max-Age", "600")
 		w.WriteHeader(http.StatusNoContent)
@@ -461,4 +432,56 @@ func (s *Server) anySiteAllows(ctx context.Context, origin string) bool {
 		}
 	}
 	return false
+}
+
+// bidiMessage refuses a name or website that could reorder the text shown
+// beside it.
+const bidiMessage = "must not contain Unicode bidirectional controls (U+202A to U+202E, U+2066 to U+2069)"
+
+// hasBidiControl reports whether s holds a bidirectional embedding,
+// override or isolate control, which could make a name reverse the email
+// or text shown beside it.
+func hasBidiControl(s string) bool {
+	for _, r := range s {
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return true
+		}
+	}
+	return false
+}
+
+// trackingParams are query parameters that say how a reader arrived, not
+// which article they read.
+var trackingParams = []string{"fbclid", "gclid", "mc_cid", "mc_eid"}
+
+// NormalizeArticleURL drops the fragment and the tracking parameters
+// (utm_*, fbclid, gclid, mc_cid, mc_eid and a site's own list) from an
+// article URL, so that one article has one thread. The other parameters
+// keep their order and spelling.
+func NormalizeArticleURL(raw string, extra []string) string {
+	base, frag, _ := strings.Cut(raw, "#")
+	_ = frag
+	path, query, ok := strings.Cut(base, "?")
+	if !ok {
+		return base
+	}
+	var kept []string
+	for _, kv := range strings.Split(query, "&") {
+		if kv == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(kv, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		lower := strings.ToLower(name)
+		if strings.HasPrefix(lower, "utm_") || slices.Contains(trackingParams, lower) || slices.Contains(extra, name) {
+			continue
+		}
+		kept = append(kept, kv)
+	}
+	if len(kept) == 0 {
+		return path
+	}
+	return path + "?" + strings.Join(kept, "&")
 }

@@ -35,6 +35,7 @@ type env struct {
 	keys   *secret.Keyring
 	token  string
 	logBuf *bytes.Buffer
+	dir    string // holds parley.db and parley.key
 }
 
 func newEnv(t testing.TB, opts ...func(*httpapi.Config)) *env {
@@ -70,7 +71,7 @@ func newEnv(t testing.TB, opts ...func(*httpapi.Config)) *env {
 	api := httpapi.New(cfg)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, api: api, store: store, keys: keys, token: token, logBuf: &logBuf}
+	return &env{t: t, srv: srv, api: api, store: store, keys: keys, token: token, logBuf: &logBuf, dir: dir}
 }
 
 // do sends a request and decodes a JSON answer into out (when not nil).

@@ -173,9 +173,14 @@ func TestMarkdownRendering(t *testing.T) {
 		{"[link](https://a.example/x)", `<p><a href="https://a.example/x" rel="nofollow ugc noopener">link</a></p>` + "\n"},
 		{"see https://a.example", `<p>see <a href="https://a.example" rel="nofollow ugc noopener">https://a.example</a></p>` + "\n"},
 		{"[x](javascript:alert(1))", "<p>x</p>\n"},
-		{"<script>alert(1)</script>", "\n"},
-		{"<img src=x onerror=alert(1)>", "\n"},
-		{"x <b onclick=alert(1)>y</b>", "<p>x y</p>\n"},
+		// Raw HTML typed into a comment is text: shown as typed, escaped,
+		// never dropped and never markup.
+		{"<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"},
+		{"<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"},
+		{"x <b onclick=alert(1)>y</b>", "<p>x &lt;b onclick=alert(1)&gt;y&lt;/b&gt;</p>\n"},
+		{"Use the <div> tag", "<p>Use the &lt;div&gt; tag</p>\n"},
+		{"<div>\nblock\n</div>", "<p>&lt;div&gt;<br>\nblock<br>\n&lt;/div&gt;</p>\n"},
+		{"<!-- hidden -->shown", "<p>&lt;!-- hidden --&gt;shown</p>\n"},
 		{"![alt text](https://a.example/i.png)", "<p>alt text</p>\n"},
 		{"# Heading", "Heading\n"},
 		{"a < b & c", "<p>a &lt; b &amp; c</p>\n"},
@@ -455,7 +460,7 @@ func TestPrivacyNoEmailInPublicResponses(t *testing.T) {
 		req["email"] = email
 		req["body"] = fmt.Sprintf("Comment %d", i)
 		resp := e.do("POST", "/api/v1/comments", req, map[string]string{"Origin": origin}, &first)
-		body, _ := json.Marshal(first)
+		body, _ := io.ReadAll(resp.Body) // the bytes the server sent, not a re-encoding
 		var hdr strings.Builder
 		resp.Header.Write(&hdr)
 		public = append(public, "submit\n"+hdr.String()+string(body))

@@ -17,9 +17,11 @@ import (
 const LinkRel = "nofollow ugc noopener"
 
 // Renderer turns a comment's Markdown into safe HTML: a small subset
-// (paragraphs, emphasis, code, quotes, lists, links), raw HTML dropped,
-// images shown as their text, and the result sanitized again by an allow
-// list so that no renderer bug can let markup through.
+// (paragraphs, emphasis, code, quotes, lists, links), raw HTML shown as the
+// text that was typed (so `Use the <div> tag` reads exactly so and nothing a
+// commenter typed disappears), images shown as their text, and the result
+// sanitized again by an allow list so that no renderer bug can let markup
+// through.
 type Renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
@@ -59,6 +61,48 @@ func (linkRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindLink, renderLink)
 	reg.Register(ast.KindAutoLink, renderAutoLink)
 	reg.Register(ast.KindImage, renderImage)
+	reg.Register(ast.KindRawHTML, renderRawHTMLAsText)
+	reg.Register(ast.KindHTMLBlock, renderHTMLBlockAsText)
+}
+
+// renderRawHTMLAsText writes inline HTML a commenter typed as escaped text.
+func renderRawHTMLAsText(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkSkipChildren, nil
+	}
+	n := node.(*ast.RawHTML)
+	for i := 0; i < n.Segments.Len(); i++ {
+		seg := n.Segments.At(i)
+		w.Write(util.EscapeHTML(seg.Value(source)))
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+// renderHTMLBlockAsText writes a block of HTML a commenter typed as an
+// escaped paragraph, keeping its line breaks.
+func renderHTMLBlockAsText(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkSkipChildren, nil
+	}
+	n := node.(*ast.HTMLBlock)
+	var text []byte
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		text = append(text, seg.Value(source)...)
+	}
+	if n.HasClosure() {
+		text = append(text, n.ClosureLine.Value(source)...)
+	}
+	text = bytes.TrimRight(text, "\n")
+	w.WriteString("<p>")
+	for i, line := range bytes.Split(text, []byte("\n")) {
+		if i > 0 {
+			w.WriteString("<br>\n")
+		}
+		w.Write(util.EscapeHTML(line))
+	}
+	w.WriteString("</p>\n")
+	return ast.WalkSkipChildren, nil
 }
 
 func renderLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

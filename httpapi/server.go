@@ -7,14 +7,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
@@ -50,6 +50,20 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// Desk makes every change; default one built from Store, Bus, Events,
+	// Now and Logger.
+	Desk *desk.Desk
+	// Metrics, when set, is served at GET /metrics to loopback clients and
+	// to MetricsAllow; nil when the metrics have a listener of their own.
+	Metrics      http.Handler
+	MetricsAllow []netip.Prefix
+	// MaxConcurrentHashes bounds the password hashes (argon2id, 19 MiB
+	// each) that logins run at once; default the number of CPUs.
+	MaxConcurrentHashes int
+	// IPv6Prefix is the prefix length by which IPv6 clients share rate
+	// limits: 64 (default), 56 or 48. One subscriber usually holds a whole
+	// /64, so limiting single addresses would give them endless buckets.
+	IPv6Prefix int
 }
 
 // Server serves the API.
@@ -59,8 +73,13 @@ type Server struct {
 	threads *threadCache
 	submit  Limiter
 	checks  Limiter
-	login   Limiter
+	logins  loginLimits
+	hashes  *hashSlots
+	reports Limiter
 	mux     *http.ServeMux
+	// unparsedHops counts X-Forwarded-For values from a trusted proxy that
+	// are no address.
+	unparsedHops atomic.Int64
 	// unsubscribe stops the Server hearing the Bus.
 	unsubscribe func()
 }
@@ -83,8 +102,14 @@ func New(cfg Config) *Server {
 	if cfg.Bus == nil {
 		cfg.Bus = NewLocalBus()
 	}
+	if cfg.IPv6Prefix == 0 {
+		cfg.IPv6Prefix = 64
+	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
+	}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Bus: cfg.Bus, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	s := &Server{
 		Config:  cfg,
@@ -94,9 +119,11 @@ func New(cfg Config) *Server {
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// The form checks as the reader pauses typing: 30, then one every 2 seconds.
 		checks: newLimiter(cfg, "check", 30, 2*time.Second),
-		// Five login attempts, then one every 12 seconds, per account and per address.
-		login: newLimiter(cfg, "login", 5, 12*time.Second),
-		mux:   http.NewServeMux(),
+		logins: newLoginLimits(cfg),
+		hashes: newHashSlots(cfg.MaxConcurrentHashes),
+		// A reader may report 10 comments, then one every 30 seconds.
+		reports: newLimiter(cfg, "report", 10, 30*time.Second),
+		mux:     http.NewServeMux(),
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
@@ -111,46 +138,6 @@ func New(cfg Config) *Server {
 // Mount adds a handler after New, for a handler that itself needs the
 // Server (the dashboard). Call it before serving.
 func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
-
-// publish tells the Events, if any, of a change to the queue.
-func (s *Server) publish(e events.Event) {
-	if s.Events != nil {
-		s.Events.Publish(e)
-	}
-}
-
-// ClientIP is the address a request came from, for rate limits, login
-// throttling and the hashed address kept with a comment. Behind a trusted
-// proxy it is the right-most address of X-Forwarded-For that is not itself
-// a trusted proxy; otherwise the connection's address.
-func (s *Server) ClientIP(r *http.Request) string {
-	host := remoteHost(r)
-	addr, err := netip.ParseAddr(host)
-	if err != nil || !s.trusted(addr) {
-		return host
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break // a malformed hop: trust nothing to its left
-		}
-		if !s.trusted(hop) {
-			return hop.Unmap().String()
-		}
-	}
-	return host
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range s.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // ServeHTTP serves one request through the recover and log middleware.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -210,15 +197,6 @@ func (s *Server) handle(fn handlerFunc) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-// remoteHost is the address of the connection's other end.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // ForgetIPs runs until ctx ends, dropping IP hashes older than retention once

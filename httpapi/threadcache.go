@@ -1,6 +1,9 @@
 package httpapi
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // threadCache keeps rendered thread responses, ready to send, until a
 // decision on their article invalidates them. It is bounded: past max
@@ -15,6 +18,8 @@ type threadCache struct {
 	n        int
 	gen      uint64                             // counts invalidations
 	articles map[string]map[string]cachedThread // article key → variant → response
+	// hits and misses count get's answers, for the metrics.
+	hits, misses atomic.Uint64
 }
 
 type cachedThread struct {
@@ -31,6 +36,11 @@ func (c *threadCache) get(article, variant string) (cachedThread, bool, uint64) 
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	t, ok := c.articles[article][variant]
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
 	return t, ok, c.gen
 }
 

@@ -24,13 +24,19 @@ type Author struct {
 	Website string `json:"website"`
 }
 
-// ThreadComment is one approved comment in a thread, with its replies.
+// ThreadComment is one approved comment in a thread, with its replies. A
+// comment removed by a moderator (Removed) or deleted by its author
+// (Deleted) that still has published replies stays as a tombstone, so the
+// replies keep their place: it has no author and no html.
 type ThreadComment struct {
 	ID        int64            `json:"id"`
 	ParentID  *int64           `json:"parent_id"`
-	Author    Author           `json:"author"`
-	HTML      string           `json:"html"`
+	Author    *Author          `json:"author,omitempty"`
+	HTML      string           `json:"html,omitempty"`
 	CreatedAt string           `json:"created_at"`
+	EditedAt  string           `json:"edited_at,omitempty"`
+	Removed   bool             `json:"removed,omitempty"`
+	Deleted   bool             `json:"deleted,omitempty"`
 	Replies   []*ThreadComment `json:"replies"`
 }
 
@@ -122,6 +128,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOrigin(w, r, site); err != nil {
 		return err
 	}
+	pageURL = NormalizeArticleURL(pageURL, site.TrackingParams)
 
 	key := articleKey(siteID, pageURL)
 	variant := string(sort) + "|" + q.Get("after")
@@ -155,16 +162,30 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// buildThread nests a page's replies under their parents.
+// buildThread nests a page's replies under their parents, keeping removed
+// and deleted comments only as tombstones above published replies.
 func buildThread(th comment.Thread) ThreadResponse {
 	out := ThreadResponse{
 		Article:  ThreadArticle{URL: th.Article.URL, Title: th.Article.Title, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
 		Comments: make([]*ThreadComment, 0, len(th.Roots)),
 	}
-	nodes := make(map[int64]*ThreadComment, len(th.Roots)+len(th.Replies))
+	all := make([]*ThreadComment, 0, len(th.Roots)+len(th.Replies))
+	parents := make([]*ThreadComment, 0, cap(all))
+	nodes := make(map[int64]*ThreadComment, cap(all))
+	children := make(map[*ThreadComment][]*ThreadComment, cap(all))
 	node := func(c comment.Comment) *ThreadComment {
-		n := &ThreadComment{ID: c.ID, Author: Author{Name: c.AuthorName, Website: c.AuthorWebsite}, HTML: c.HTML,
-			CreatedAt: timestamp(c.CreatedAt), Replies: []*ThreadComment{}}
+		n := &ThreadComment{ID: c.ID, CreatedAt: timestamp(c.CreatedAt), Replies: []*ThreadComment{}}
+		switch c.Status {
+		case comment.StatusRemoved:
+			n.Removed = true
+		case comment.StatusDeleted:
+			n.Deleted = true
+		default:
+			n.Author, n.HTML = &Author{Name: c.AuthorName, Website: c.AuthorWebsite}, c.HTML
+			if !c.EditedAt.IsZero() {
+				n.EditedAt = timestamp(c.EditedAt)
+			}
+		}
 		if c.ParentID != 0 {
 			n.ParentID = &c.ParentID
 		}
@@ -172,7 +193,8 @@ func buildThread(th comment.Thread) ThreadResponse {
 		return n
 	}
 	for _, c := range th.Roots {
-		out.Comments = append(out.Comments, node(c))
+		all = append(all, node(c))
+		parents = append(parents, nil)
 	}
 	for _, c := range th.Replies {
 		n := node(c)
@@ -180,8 +202,41 @@ func buildThread(th comment.Thread) ThreadResponse {
 		if parent == nil {
 			parent = nodes[c.RootID]
 		}
+		all = append(all, n)
+		parents = append(parents, parent)
 		if parent != nil {
-			parent.Replies = append(parent.Replies, n)
+			children[parent] = append(children[parent], n)
+		}
+	}
+	// A reply comes after its parent (it was written later), so walking
+	// backwards settles every child before its parent, without recursion
+	// however deep the chain.
+	keep := make(map[*ThreadComment]bool, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		n := all[i]
+		if n.Removed || n.Deleted {
+			visible := false
+			for _, r := range children[n] {
+				if keep[r] {
+					visible = true
+					break
+				}
+			}
+			if !visible {
+				continue
+			}
+		}
+		keep[n] = true
+	}
+	for i, n := range all {
+		if !keep[n] {
+			continue
+		}
+		switch p := parents[i]; {
+		case i < len(th.Roots):
+			out.Comments = append(out.Comments, n)
+		case p != nil:
+			p.Replies = append(p.Replies, n)
 		}
 	}
 	if !th.Next.IsZero() {

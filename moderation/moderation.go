@@ -31,6 +31,11 @@ type Assessment struct {
 	Banned  []string
 	Suspect []string
 	Links   int
+	// EmailVerified says the commenter proved, by a link sent to it, that
+	// they own the email they typed. Nothing sets it yet: until email
+	// verification exists, anyone typing a trusted commenter's address
+	// would be published, so trust publishes nothing without review.
+	EmailVerified bool
 }
 
 // Held reports whether the comment needs a human for a reason other than
@@ -53,7 +58,8 @@ type Outcome struct {
 // standing starts: banned words reject it, a classifier score at the
 // auto-reject threshold rejects it as ad hominem, suspect words, too many
 // links or a classifier flag flag it, and a trusted commenter on a site that
-// auto-approves trusted commenters is approved unless flagged. Everything
+// auto-approves trusted commenters is approved unless flagged, once they
+// have proven they own their email (EmailVerified). Everything
 // else waits, pending. (A banned commenter is refused before this.)
 func (a Assessment) Initial(site comment.Site, standing comment.Standing) Outcome {
 	o := Outcome{Status: comment.StatusPending, Flagged: a.Flagged || a.Held(site)}
@@ -62,7 +68,7 @@ func (a Assessment) Initial(site comment.Site, standing comment.Standing) Outcom
 		o.Status, o.Reason, o.Note, o.By = comment.StatusRejected, comment.ReasonOther, "banned word", "word list"
 	case a.AutoReject:
 		o.Status, o.Reason, o.By = comment.StatusRejected, comment.ReasonAdHominem, "classifier"
-	case !o.Flagged && standing == comment.StandingTrusted && site.Mode == comment.ModeAutoApproveTrusted:
+	case !o.Flagged && standing == comment.StandingTrusted && site.Mode == comment.ModeAutoApproveTrusted && a.EmailVerified:
 		o.Status, o.By = comment.StatusApproved, "trusted commenter"
 	}
 	return o

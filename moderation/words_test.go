@@ -83,7 +83,9 @@ func TestInitial(t *testing.T) {
 	}{
 		{"Pending", site, 0.1, comment.StandingNone, "fine", Outcome{Status: comment.StatusPending}},
 		{"TrustedPremoderated", site, 0.1, comment.StandingTrusted, "fine", Outcome{Status: comment.StatusPending}},
-		{"TrustedAutoApproved", auto, 0.1, comment.StandingTrusted, "fine", Outcome{Status: comment.StatusApproved, By: "trusted commenter"}},
+		// Until the commenter has proven they own the email (anyone can
+		// type a trusted commenter's address), trust publishes nothing.
+		{"TrustedUnverifiedHeld", auto, 0.1, comment.StandingTrusted, "fine", Outcome{Status: comment.StatusPending}},
 		{"TrustedButFlagged", auto, 0.8, comment.StandingTrusted, "fine", Outcome{Status: comment.StatusPending, Flagged: true}},
 		{"TrustedButSuspect", auto, 0.1, comment.StandingTrusted, "what a moron", Outcome{Status: comment.StatusPending, Flagged: true}},
 		{"TooManyLinks", site, 0.1, comment.StandingNone, "https://a.example https://b.example", Outcome{Status: comment.StatusPending, Flagged: true}},
@@ -98,4 +100,11 @@ func TestInitial(t *testing.T) {
 			}
 		})
 	}
+	t.Run("TrustedVerifiedAutoApproved", func(t *testing.T) {
+		a := Policy{Classifier: fixedClassifier(0.1)}.Assess(auto, "fine")
+		a.EmailVerified = true
+		if diff := cmp.Diff(Outcome{Status: comment.StatusApproved, By: "trusted commenter"}, a.Initial(auto, comment.StandingTrusted)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
 }

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
-	"github.com/parleyhq/parley/httpapi"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres"
 )
@@ -39,6 +40,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "migrate", "migrate [--db FILE]\n\nCreates the database when absent and applies every embedded migration not yet applied.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -59,6 +61,7 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	var origins stringList
 	fs.Var(&origins, "origin", "an allowed origin, e.g. https://news.example (repeatable)")
 	pos, err := parseInterspersed(fs, args)
@@ -78,6 +81,9 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 	case "add":
 		if len(pos) != 2 {
 			return usagef("site add takes one ID, e.g. parley site add demo --origin https://news.example")
+		}
+		if err := checkSiteID(pos[1]); err != nil {
+			return err
 		}
 		if len(origins) == 0 {
 			return usagef("site add needs at least one --origin")
@@ -121,119 +127,119 @@ func readPassword(r io.Reader) (string, error) {
 	return pw, nil
 }
 
-func cmdModerator(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "moderator", "moderator add NAME [--role admin|moderator] < password-file\nmoderator password NAME < password-file\n\nThe password is read from the first line of standard input.")
-	var d dataFlags
-	d.register(fs, e)
-	role := fs.String("role", "moderator", "admin (everything) or moderator (queues and decisions)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 || (pos[0] != "add" && pos[0] != "password") {
-		fs.Usage()
-		return usagef("usage: parley moderator add NAME [--role admin|moderator]")
-	}
-	if !comment.Role(*role).Valid() {
-		return usagef("--role must be admin or moderator")
-	}
-	name := pos[1]
-	if strings.TrimSpace(name) == "" || len(name) > 64 {
-		return usagef("the moderator name must be 1 to 64 characters")
-	}
-	pw, err := readPassword(e.stdin)
-	if err != nil {
-		return err
-	}
-	hash, err := secret.HashPassword(pw)
-	if err != nil {
-		return err
-	}
-	store, _, err := openData(ctx, &d)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if pos[0] == "password" {
-		if err := store.SetModeratorPassword(ctx, name, hash); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "password of %s changed\n", name)
-		return nil
-	}
-	if _, err := store.CreateModerator(ctx, comment.Moderator{Name: name, Role: comment.Role(*role), PasswordHash: hash, CreatedAt: time.Now().UTC()}); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "moderator %s added (%s)\n", name, *role)
-	return nil
-}
-
-func cmdToken(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "token", "token create --moderator NAME\n\nPrints a new bearer token for the moderator's API calls as the last line of output.")
-	var d dataFlags
-	d.register(fs, e)
-	mod := fs.String("moderator", "", "the moderator the token acts as")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || pos[0] != "create" || *mod == "" {
-		fs.Usage()
-		return usagef("usage: parley token create --moderator NAME")
-	}
-	store, _, err := openData(ctx, &d)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	token, err := createToken(ctx, store, *mod)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "token for %s (keep it secret; send it as 'Authorization: Bearer TOKEN'):\n%s\n", *mod, token)
-	return nil
-}
-
-func createToken(ctx context.Context, store comment.Store, moderator string) (string, error) {
-	m, err := store.ModeratorByName(ctx, moderator)
-	if err != nil {
-		return "", err
-	}
-	token := secret.NewToken()
-	if err := store.CreateToken(ctx, m.ID, secret.TokenHash(token), time.Now().UTC()); err != nil {
-		return "", err
-	}
-	return token, nil
-}
-
 func cmdArticle(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "article", "article close|open --site SITE URL\n\nClosing an article refuses new comments on it; its thread stays visible.")
+	fs := newFlagSet(e, "article", "article close|open --site SITE URL | article title --site SITE URL \"TITLE\"\n\nClosing an article refuses new comments on it; its thread stays visible.\nA title set here is the newsroom's own, shown to readers and moderators.\nEach change is audited and reaches running servers.")
 	var d dataFlags
 	d.register(fs, e)
+	d.registerLogLevel(fs, e)
 	site := fs.String("site", "", "the site of the article")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || (pos[0] != "close" && pos[0] != "open") || *site == "" {
+	okArgs := len(pos) == 2 && (pos[0] == "close" || pos[0] == "open") || len(pos) == 3 && pos[0] == "title"
+	if !okArgs || *site == "" {
 		fs.Usage()
-		return usagef("usage: parley article close|open --site SITE URL")
+		return usagef("usage: parley article close|open --site SITE URL, or parley article title --site SITE URL \"TITLE\"")
 	}
 	store, _, err := openData(ctx, &d)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.SetArticleClosed(ctx, *site, pos[1], pos[0] == "close"); err != nil {
+	dk := cliDesk(store)
+	ch := comment.ArticleChange{SiteID: *site, URL: pos[1], Moderator: cliActor(e)}
+	switch pos[0] {
+	case "title":
+		title := strings.TrimSpace(pos[2])
+		if title == "" || len([]rune(title)) > 300 {
+			return usagef("the title must be 1 to 300 characters")
+		}
+		ch.Title = &title
+	default:
+		closed := pos[0] == "close"
+		ch.Closed = &closed
+	}
+	if _, err := dk.ChangeArticle(ctx, ch); err != nil {
 		return err
 	}
-	if ps, ok := store.(*postgres.Store); ok {
-		// Running servers drop their cached copy of the thread.
-		payload, _ := json.Marshal(httpapi.ThreadNotice{Site: *site, URL: pos[1]})
-		if err := ps.Notify(ctx, httpapi.NoticeThread, payload); err != nil {
-			return err
-		}
+	switch pos[0] {
+	case "title":
+		fmt.Fprintf(e.stdout, "article %s is now titled %q\n", pos[1], *ch.Title)
+	default:
+		fmt.Fprintf(e.stdout, "article %s is now %s\n", pos[1], map[string]string{"close": "closed", "open": "open"}[pos[0]])
 	}
-	fmt.Fprintf(e.stdout, "article %s is now %s\n", pos[1], map[string]string{"close": "closed", "open": "open"}[pos[0]])
 	return nil
 }
+
+func cmdComment(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "comment", "comment remove ID --reason R [--note N] | comment restore ID\n\nRemoving takes a published comment back (a libel notice, a court order):\nreasons ad_hominem, spam, off_topic, legal or other. Readers see it gone at\nonce, or \"Removed by a moderator\" where it has replies. Restoring publishes\nit again. Each change is audited and reaches running servers.")
+	var d dataFlags
+	d.register(fs, e)
+	reason := fs.String("reason", "", "why it is removed: ad_hominem, spam, off_topic, legal or other")
+	note := fs.String("note", "", "a note for the audit log and the author")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 || (pos[0] != "remove" && pos[0] != "restore") {
+		fs.Usage()
+		return usagef("usage: parley comment remove ID --reason R [--note N], or parley comment restore ID")
+	}
+	id, err := strconv.ParseInt(pos[1], 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("the comment ID must be a positive integer, not %q", pos[1])
+	}
+	store, _, err := openData(ctx, &d)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	dec := comment.Decision{CommentID: id, Action: comment.ActionRemove, Reason: comment.Reason(*reason), Note: *note, Moderator: cliActor(e)}
+	if pos[0] == "restore" {
+		if *reason != "" {
+			return usagef("restore takes no --reason")
+		}
+		dec.Action = comment.ActionRestore
+	}
+	c, err := cliDesk(store).Decide(ctx, dec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "comment %d is now %s\n", c.ID, c.Status)
+	return nil
+}
+
+// cliActor is the name the audit log gives a change made at the command
+// line: the operating-system user, marked as the CLI's.
+func cliActor(e env) string {
+	user := e.getenv("USER")
+	if user == "" {
+		user = "unknown"
+	}
+	return "cli:" + user
+}
+
+// cliDesk is the desk a data command changes things through, with a bus
+// that reaches running servers: PostgreSQL's NOTIFY, or on SQLite the
+// database's own change log when the store offers one.
+func cliDesk(store comment.Store) *desk.Desk {
+	var bus desk.Bus = desk.NewLocalBus()
+	switch st := store.(type) {
+	case *postgres.Store:
+		bus = notifyBus{st}
+	case desk.Bus:
+		bus = st
+	}
+	return desk.New(desk.Config{Store: store, Bus: bus})
+}
+
+// notifyBus publishes to the servers on one PostgreSQL database without
+// listening itself: a CLI command's bus.
+type notifyBus struct{ s *postgres.Store }
+
+func (b notifyBus) Publish(ctx context.Context, kind string, payload json.RawMessage) error {
+	return b.s.Notify(ctx, kind, payload)
+}
+
+func (b notifyBus) Subscribe(func(string, json.RawMessage)) func() { return func() {} }

@@ -52,7 +52,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	a.mounts["GET /demo/"] = demo.Handler(demo.Page{BaseURL: a.baseURL, Site: demoSite,
-		Widget: widget.Snippet(a.baseURL, demoSite, demo.ArticleURL(a.baseURL), demo.Title, "")})
+		Widget: widget.Snippet(a.baseURL, demoSite, demo.ArticleURL(a.baseURL), demo.Title, ""), WidgetStyle: widget.StyleSource()})
 	a.mounts["GET /{$}"] = http.RedirectHandler("/demo/", http.StatusFound)
 
 	w := e.stdout

@@ -14,20 +14,68 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/parleyhq/parley/comment"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "parley:", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+	if code := runMain(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); code != 0 {
+		stop()
+		os.Exit(code)
 	}
+}
+
+// runMain runs a command and reports its error on stderr: the domain
+// message only (never SQL), the cause too at log level debug. It returns
+// the exit code: 2 for a mistake in the command line, 1 for other errors.
+func runMain(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := run(ctx, args, getenv, stdin, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "parley:", errorText(err, debugLevel(args, getenv)))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// errorText is what the CLI prints for an error: a domain error's message
+// and bad fields; its cause (a driver's message) only when debug.
+func errorText(err error, debug bool) string {
+	var ce *comment.Error
+	if !errors.As(err, &ce) {
+		return err.Error()
+	}
+	msg := ce.Message
+	for _, f := range ce.Fields {
+		msg += fmt.Sprintf(" (%s %s)", f.Field, f.Message)
+	}
+	switch {
+	case debug && ce.Err != nil:
+		msg += "\n  cause: " + ce.Err.Error()
+	case ce.Err != nil && ce.Code == comment.CodeInternal:
+		msg += " (--log-level debug shows the cause)"
+	}
+	return msg
+}
+
+// debugLevel reports whether the command line or PARLEY_LOG_LEVEL asks for
+// log level debug.
+func debugLevel(args []string, getenv func(string) string) bool {
+	level := getenv("PARLEY_LOG_LEVEL")
+	for i, a := range args {
+		switch {
+		case (a == "--log-level" || a == "-log-level") && i+1 < len(args):
+			level = args[i+1]
+		case strings.HasPrefix(a, "--log-level="), strings.HasPrefix(a, "-log-level="):
+			_, level, _ = strings.Cut(a, "=")
+		}
+	}
+	return level == "debug"
 }
 
 // usageError is a mistake in the command line.
@@ -58,10 +106,16 @@ func commands() []command {
 		{"migrate", "create or upgrade the database schema", cmdMigrate},
 		{"copy", "move a SQLite database into PostgreSQL: copy --from FILE --to postgres://...", cmdCopy},
 		{"site", "manage sites: site add ID --origin URL..., site list", cmdSite},
-		{"moderator", "manage moderator accounts: moderator add NAME [--role admin|moderator]", cmdModerator},
-		{"token", "create API bearer tokens: token create --moderator NAME", cmdToken},
-		{"article", "open or close an article: article close|open --site S URL", cmdArticle},
+		{"article", "open, close or retitle an article: article close|open --site S URL, article title --site S URL TITLE", cmdArticle},
+		{"comment", "take a published comment back or restore it: comment remove ID --reason R [--note N], comment restore ID", cmdComment},
+		{"moderator", "manage moderator accounts: moderator add|password|list|sites", cmdModerator},
+		{"token", "API bearer tokens: token create|list|revoke", cmdToken},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"backup", "copy a running SQLite database, checked: backup --to FILE", cmdBackup},
+		{"restore", "restore a SQLite backup: restore --from FILE [--force]", cmdRestore},
+		{"version", "print the version, commit and model version", cmdVersion},
+		{"import", "import comments: import wordpress|disqus|isso|remark42|commento|parley FILE --site ID", cmdImport},
+		{"export", "export a site's comments: export --site ID [--format jsonl|wxr] [--private]", cmdExport},
 	}
 }
 
@@ -135,6 +189,12 @@ type dataFlags struct {
 	secretFile string
 }
 
+// registerLogLevel gives a data command --log-level, which only decides
+// whether an error's cause is printed (runMain reads it).
+func (d *dataFlags) registerLogLevel(fs *flag.FlagSet, e env) {
+	fs.String("log-level", envOr(e, "PARLEY_LOG_LEVEL", "info"), "debug prints the cause of an error beside its message (env PARLEY_LOG_LEVEL)")
+}
+
 func (d *dataFlags) register(fs *flag.FlagSet, e env) {
 	fs.StringVar(&d.db, "db", envOr(e, "PARLEY_DB", "parley.db"), "database: a SQLite file path or a postgres:// URL (env PARLEY_DB)")
 	fs.StringVar(&d.secretFile, "secret-file", e.getenv("PARLEY_SECRET_FILE"), "file holding the secret key, created (mode 0600) when absent; default parley.key beside the database (env PARLEY_SECRET_FILE)")
@@ -167,6 +227,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkSiteID enforces what a site ID may be: it goes into URLs, the
+// dashboard's paths and the embed snippet unescaped.
+func checkSiteID(id string) error {
+	ok := len(id) >= 1 && len(id) <= 64
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return usagef("site ID %q: use 1 to 64 of a-z, 0-9 and '-' (it appears in URLs and the embed snippet), e.g. ledger or ledger-sport", id)
+	}
+	return nil
 }
 
 func normalizeOrigin(raw string) (string, error) {

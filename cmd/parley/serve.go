@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/events"
 	"github.com/parleyhq/parley/httpapi"
 	"github.com/parleyhq/parley/moderation"
+	"github.com/parleyhq/parley/observe"
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres"
 	"github.com/parleyhq/parley/store/sqlite"
@@ -37,6 +39,9 @@ type serveConfig struct {
 	ipRetention time.Duration
 	drain       time.Duration
 	modelFile   string
+	opsConfig
+	// ipv6Prefix groups IPv6 clients for rate limits.
+	ipv6Prefix int
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, e env) {
@@ -51,7 +56,9 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; env PARLEY_TRUSTED_PROXIES, comma-separated)", c.addTrustedProxy)
 	fs.DurationVar(&c.ipRetention, "ip-retention", 30*24*time.Hour, "how long hashed IP addresses are kept")
 	fs.DurationVar(&c.drain, "drain", 20*time.Second, "how long SIGTERM waits for requests in flight")
+	fs.IntVar(&c.ipv6Prefix, "ipv6-prefix", 64, "IPv6 clients share rate limits by this prefix length: 64, 56 or 48")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
+	c.opsConfig.register(fs, e)
 }
 
 // addTrustedProxy parses one --trusted-proxy value: an address or a prefix.
@@ -121,6 +128,8 @@ type app struct {
 	bus      httpapi.Bus
 	closeBus func() error
 	limiters httpapi.LimiterFactory
+	// stdout hears where the metrics listener is.
+	stdout io.Writer
 }
 
 func newLogger(e env, level string) (*slog.Logger, error) {
@@ -145,6 +154,12 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if cfg.configErr != nil {
 		return nil, cfg.configErr
 	}
+	if err := cfg.opsConfig.check(); err != nil {
+		return nil, err
+	}
+	if p := cfg.ipv6Prefix; p != 0 && p != 48 && p != 56 && p != 64 {
+		return nil, usagef("--ipv6-prefix %d: want 64, 56 or 48", p)
+	}
 	logger, err := newLogger(e, cfg.logLevel)
 	if err != nil {
 		return nil, err
@@ -167,7 +182,7 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	}
 	mounts := map[string]http.Handler{}
 	mountWidget(mounts)
-	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls}
+	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls, stdout: e.stdout}
 	if err := a.shareState(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -216,19 +231,33 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		// Moderators on every instance see every instance's events.
 		live = httpapi.NewBusEvents(a.bus, a.logger)
 	}
+	metrics := observe.New(observe.Config{Store: a.store, Logger: a.logger.With("component", "metrics"), Build: a.build(),
+		ThreadCache: func() (uint64, uint64) { return a.api.ThreadCacheStats() }})
+	defer metrics.Close()
+	live = metrics.Events(live)
+	var metricsOnMain http.Handler
+	if a.cfg.metricsAddr == "" {
+		metricsOnMain = metrics.Handler()
+	}
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
-		Bus: a.bus, Limiters: a.limiters,
+		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
 	})
-	dash, err := dashboard.New(dashboard.Config{API: a.api, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
+	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
 	if err != nil {
 		return err
 	}
 	a.api.Mount("/admin/", dash)
+	// After a.api is set: a scrape reads its thread cache.
+	stopMetrics, err := a.startMetrics(a.stdout, metrics)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
-		Handler:           a.api,
+		Handler:           observe.Wrap(a.api, metrics, a.accessLogger()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,7 +1,7 @@
 // Package testenv tells tests where the shared data is and whether the
 // optional PostgreSQL and browser tests should run. Tests skip with a
-// one-line reason when what they need is absent; under CI (CI set) a missing
-// data directory is a failure instead.
+// one-line reason when what they need is absent; under CI (CI set) anything
+// missing is a failure instead, so that CI can never pass on an empty run.
 package testenv
 
 import (
@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"testing"
 )
+
+// CI reports whether the tests run in CI (the CI variable is set), where a
+// missing database, browser or data set fails the test instead of skipping.
+func CI() bool { return os.Getenv("CI") != "" }
 
 // ModuleRoot returns the directory holding go.mod.
 func ModuleRoot(t testing.TB) string {
@@ -29,6 +33,15 @@ func ModuleRoot(t testing.TB) string {
 	}
 }
 
+// Missing skips the test with reason, or fails it under CI.
+func Missing(t testing.TB, reason string) {
+	t.Helper()
+	if CI() {
+		t.Fatalf("%s: required in CI", reason)
+	}
+	t.Skip(reason)
+}
+
 // DataDir returns the shared data directory (PARLEY_DATA_DIR, default
 // ../shared/data from the module root), skipping the test when absent.
 func DataDir(t testing.TB) string {
@@ -38,10 +51,7 @@ func DataDir(t testing.TB) string {
 		dir = filepath.Join(ModuleRoot(t), "..", "shared", "data")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared data not found at %s (set PARLEY_DATA_DIR): required in CI", dir)
-		}
-		t.Skipf("shared data not found at %s (set PARLEY_DATA_DIR)", dir)
+		Missing(t, "shared data not found at "+dir+" (set PARLEY_DATA_DIR)")
 	}
 	return dir
 }
@@ -50,7 +60,7 @@ func DataDir(t testing.TB) string {
 func Browser(t testing.TB) {
 	t.Helper()
 	if os.Getenv("PARLEY_TEST_BROWSER") != "1" {
-		t.Skip("browser test: set PARLEY_TEST_BROWSER=1 (needs Chromium)")
+		Missing(t, "browser test: set PARLEY_TEST_BROWSER=1 (needs Chromium)")
 	}
 }
 
@@ -59,7 +69,7 @@ func Postgres(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
 	if dsn == "" {
-		t.Skip("PostgreSQL test: set PARLEY_TEST_POSTGRES to a DSN")
+		Missing(t, "PostgreSQL test: set PARLEY_TEST_POSTGRES to a DSN")
 	}
 	return dsn
 }

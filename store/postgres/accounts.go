@@ -21,16 +21,10 @@ func (s *Store) CreateModerator(ctx context.Context, m comment.Moderator) (comme
 	return m, storeErr(err, "Moderator")
 }
 
-// SetModeratorPassword replaces a moderator's password hash.
+// SetModeratorPassword replaces a moderator's password hash and ends every
+// session and token of the account.
 func (s *Store) SetModeratorPassword(ctx context.Context, name, hash string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE moderators SET password_hash = $1 WHERE name = $2`, hash, name)
-	if err != nil {
-		return storeErr(err, "Moderator")
-	}
-	if tag.RowsAffected() == 0 {
-		return comment.Errorf(comment.CodeNotFound, "Moderator %q not found.", name)
-	}
-	return nil
+	return s.ReplacePassword(ctx, name, hash, nil)
 }
 
 const moderatorCols = `m.id, m.name, m.role, m.password_hash, m.disabled, m.sites, m.created_at`
@@ -78,14 +72,10 @@ func (s *Store) CreateToken(ctx context.Context, moderatorID int64, tokenHash []
 
 var errUnauthorized = &comment.Error{Code: comment.CodeUnauthorized, Message: "A valid bearer token or moderator session is required."}
 
-// ModeratorByToken returns the enabled moderator owning a token.
+// ModeratorByToken returns the enabled moderator owning a token that has
+// not expired by the wall clock.
 func (s *Store) ModeratorByToken(ctx context.Context, tokenHash []byte) (comment.Moderator, error) {
-	m, err := scanModerator(s.pool.QueryRow(ctx, `SELECT `+moderatorCols+` FROM tokens t JOIN moderators m ON m.id = t.moderator_id
-		WHERE t.token_hash = $1 AND NOT m.disabled`, tokenHash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return m, errUnauthorized
-	}
-	return m, storeErr(err, "Moderator")
+	return s.TokenModerator(ctx, tokenHash, time.Now())
 }
 
 // CreateSession stores a login session.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,16 +19,18 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
-		string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, ts(site.CreatedAt))
+	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit,
+		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		string(site.Mode), lists[1], lists[2], site.LinkLimit, int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3],
+		site.PublicFigures, ts(site.CreatedAt))
 	return storeErr(err, "Site")
 }
 
 // siteLists encodes a site's origins, banned and suspect words as JSON.
-func siteLists(site comment.Site) ([3]string, error) {
-	var out [3]string
-	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords} {
+func siteLists(site comment.Site) ([4]string, error) {
+	var out [4]string
+	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords, site.TrackingParams} {
 		b, err := json.Marshal(nonNil(l))
 		if err != nil {
 			return out, err
@@ -43,8 +47,10 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3,
-		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7, public_figures = $8 WHERE id = $9`,
-		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, site.ID)
+		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7, edit_window_seconds = $8, report_hold = $9,
+		address_ban_days = $10, tracking_params = $11, public_figures = $12 WHERE id = $13`,
+		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit,
+		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -54,15 +60,19 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	return nil
 }
 
-const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at`
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at,
+	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures`
 
 func scanSite(row pgx.Row) (comment.Site, error) {
 	var site comment.Site
-	var origins, banned, suspect []byte
+	var origins, banned, suspect, tracking []byte
 	var mode string
-	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.PublicFigures, &site.CreatedAt); err != nil {
+	var window int64
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.CreatedAt,
+		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures); err != nil {
 		return site, err
 	}
+	site.EditWindow = time.Duration(window) * time.Second
 	site.CreatedAt = utc(site.CreatedAt)
 	site.Mode = comment.Mode(mode)
 	if err := json.Unmarshal(origins, &site.Origins); err != nil {
@@ -71,7 +81,7 @@ func scanSite(row pgx.Row) (comment.Site, error) {
 	for _, l := range []struct {
 		raw []byte
 		dst *[]string
-	}{{banned, &site.BannedWords}, {suspect, &site.SuspectWords}} {
+	}{{banned, &site.BannedWords}, {suspect, &site.SuspectWords}, {tracking, &site.TrackingParams}} {
 		if len(l.raw) > 0 && string(l.raw) != "[]" {
 			if err := json.Unmarshal(l.raw, l.dst); err != nil {
 				return site, err
@@ -137,6 +147,7 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 // commit is durable (synchronous_commit as the server is configured; the
 // default, on, waits for the WAL flush).
 func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+	c.Format = c.Format.OrMarkdown()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sites WHERE id = $1)`, c.SiteID).Scan(&exists); err != nil {
@@ -187,11 +198,11 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			return storeErr(err, "Comment")
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
 			c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 			nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
-			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy).Scan(&c.ID)
+			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format)).Scan(&c.ID)
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
@@ -219,17 +230,17 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
-	c.reason, c.note, c.created_at, c.decided_at, c.decided_by`
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
 
 func scanComment(row pgx.Row) (comment.Comment, error) {
 	var c comment.Comment
-	var parent, root *int64
-	var decided *time.Time
+	var parent, root, revisionOf *int64
+	var decided, edited *time.Time
 	var status, reason string
 	var spans []byte
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &c.Flagged, &spans,
-		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy)
+		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
 	if err != nil {
 		return c, err
 	}
@@ -238,6 +249,12 @@ func scanComment(row pgx.Row) (comment.Comment, error) {
 	}
 	if root != nil {
 		c.RootID = *root
+	}
+	if revisionOf != nil {
+		c.RevisionOf = *revisionOf
+	}
+	if edited != nil {
+		c.EditedAt = utc(*edited)
 	}
 	c.Status, c.Reason = comment.Status(status), comment.Reason(reason)
 	c.CreatedAt = utc(c.CreatedAt)
@@ -264,7 +281,7 @@ func threadRootsSQL(sort comment.Sort, after bool) string {
 		op, dir = "<", "DESC"
 	}
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
-		WHERE c.article_id = $1 AND c.status = 'approved' AND c.root_id IS NULL`
+		WHERE c.article_id = $1 AND c.status IN ('approved', 'removed', 'deleted') AND c.root_id IS NULL AND c.revision_of IS NULL`
 	limit := "$2"
 	if after {
 		q += ` AND (c.created_at, c.id) ` + op + ` ($2, $3)`
@@ -274,7 +291,7 @@ func threadRootsSQL(sort comment.Sort, after bool) string {
 }
 
 const threadRepliesSQL = `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
-	WHERE c.article_id = $1 AND c.status = 'approved' AND c.root_id = ANY($2)
+	WHERE c.article_id = $1 AND c.status IN ('approved', 'removed', 'deleted') AND c.revision_of IS NULL AND c.root_id = ANY($2)
 	ORDER BY c.created_at, c.id`
 
 // Thread returns a page of an article's approved comments, read in one
@@ -442,53 +459,115 @@ func (s *Store) compactCounts(ctx context.Context) {
 		ON CONFLICT (site_id, status, flagged) DO UPDATE SET n = c.n + excluded.n`)
 }
 
-// Decide applies a decision and records it in the audit log atomically. The
-// conditional UPDATE takes the row lock: of two moderators deciding at once,
-// the second waits for the first to commit, then finds the comment decided
-// and gets CodeConflict.
+// Decide applies a decision and records it in the audit log atomically:
+// approve and reject on pending and spam comments, remove on approved ones,
+// restore on removed ones, hold (back to the queue) on approved ones. A
+// decision on a revision applies to the comment it revises. SELECT … FOR
+// UPDATE takes the row lock: of two moderators deciding at once, the second
+// waits for the first to commit, then finds the comment decided and gets
+// CodeConflict.
 func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
-	var status comment.Status
-	switch d.Action {
-	case comment.ActionApprove:
-		status = comment.StatusApproved
-		d.Reason = ""
-	case comment.ActionReject:
-		status = comment.StatusRejected
-		if d.Reason == comment.ReasonSpam {
-			status = comment.StatusSpam
-		}
-	default:
+	tr, ok := comment.Transitions[d.Action]
+	if !ok {
 		return comment.Comment{}, comment.Errorf(comment.CodeInvalid, "Unknown action %q.", d.Action)
+	}
+	status := tr.To
+	switch {
+	case d.Action == comment.ActionReject && d.Reason == comment.ReasonSpam:
+		status = comment.StatusSpam
+	case d.Action != comment.ActionReject && d.Action != comment.ActionRemove:
+		d.Reason = ""
 	}
 	var c comment.Comment
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var siteID string
-		var articleID int64
-		err := tx.QueryRow(ctx, `UPDATE comments SET status = $1, reason = $2, note = $3, decided_at = $4, decided_by = $5
-			WHERE id = $6 AND status IN ('pending', 'spam') RETURNING site_id, article_id`,
-			string(status), string(d.Reason), d.Note, ts(d.At), d.Moderator, d.CommentID).Scan(&siteID, &articleID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			var cur string
-			if err := tx.QueryRow(ctx, `SELECT status FROM comments WHERE id = $1`, d.CommentID).Scan(&cur); err != nil {
-				return storeErr(err, "Comment")
-			}
-			return comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur)
-		}
+		cur, err := scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id
+			WHERE c.id = $1 FOR UPDATE OF c`, d.CommentID))
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
-		if status == comment.StatusApproved {
-			if _, err := tx.Exec(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = $1`, articleID); err != nil {
+		if !slices.Contains(tr.From, cur.Status) {
+			if d.Action == comment.ActionApprove || d.Action == comment.ActionReject {
+				return comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur.Status)
+			}
+			return comment.Errorf(comment.CodeConflict, "Comment %d is %s; %s applies only to %s comments.", d.CommentID, cur.Status, d.Action, joinStatuses(tr.From))
+		}
+		if cur.RevisionOf != 0 {
+			c, err = decideRevision(ctx, tx, cur, d, status)
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET status = $1, reason = $2, note = $3, decided_at = $4, decided_by = $5 WHERE id = $6`,
+			string(status), string(d.Reason), d.Note, ts(d.At), d.Moderator, d.CommentID); err != nil {
+			return storeErr(err, "Comment")
+		}
+		if delta := approvedDelta(cur.Status, status); delta != 0 {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET approved_count = approved_count + $1 WHERE id = $2`, delta, cur.ArticleID); err != nil {
 				return storeErr(err, "Article")
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			ts(d.At), d.Moderator, string(d.Action), d.CommentID, siteID, string(d.Reason), d.Note); err != nil {
-			return storeErr(err, "Audit")
+		if err := audit(ctx, tx, d.At, d.Moderator, d.Action, d.CommentID, cur.SiteID, d.Reason, d.Note); err != nil {
+			return err
 		}
-		c, err = scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1`, d.CommentID))
-		return storeErr(err, "Comment")
+		c, err = commentTx(ctx, tx, d.CommentID)
+		return err
 	})
+	return c, storeErr(err, "Comment")
+}
+
+// decideRevision approves (publishing its text on the comment it revises)
+// or rejects a pending revision. Approved, the revision row is kept as
+// deleted, having been merged.
+func decideRevision(ctx context.Context, tx pgx.Tx, rev comment.Comment, d comment.Decision, status comment.Status) (comment.Comment, error) {
+	if d.Action != comment.ActionApprove && d.Action != comment.ActionReject {
+		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is an edit waiting for review: approve or reject it.", rev.ID)
+	}
+	final := status
+	if status == comment.StatusApproved {
+		spans, err := json.Marshal(nonNil(rev.Spans))
+		if err != nil {
+			return comment.Comment{}, storeErr(err, "Comment")
+		}
+		tag, err := tx.Exec(ctx, `UPDATE comments SET body = $1, html = $2, score = $3, flagged = $4, spans = $5, edited_at = $6, format = 'markdown'
+			WHERE id = $7 AND status = 'approved'`, rev.Body, rev.HTML, rev.Score, rev.Flagged, string(spans), ts(rev.CreatedAt), rev.RevisionOf)
+		if err != nil {
+			return comment.Comment{}, storeErr(err, "Comment")
+		}
+		if tag.RowsAffected() == 0 {
+			return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is no longer published; its edit cannot be approved.", rev.RevisionOf)
+		}
+		final = comment.StatusDeleted
+	}
+	if _, err := tx.Exec(ctx, `UPDATE comments SET status = $1, reason = $2, note = $3, decided_at = $4, decided_by = $5 WHERE id = $6`,
+		string(final), string(d.Reason), d.Note, ts(d.At), d.Moderator, rev.ID); err != nil {
+		return comment.Comment{}, storeErr(err, "Comment")
+	}
+	if err := audit(ctx, tx, d.At, d.Moderator, d.Action, rev.ID, rev.SiteID, d.Reason, d.Note); err != nil {
+		return comment.Comment{}, err
+	}
+	rev.Status, rev.Reason, rev.Note, rev.DecidedAt, rev.DecidedBy = status, d.Reason, d.Note, d.At, d.Moderator
+	return rev, nil
+}
+
+// approvedDelta is how a status change moves an article's approved count.
+func approvedDelta(from, to comment.Status) int {
+	switch {
+	case from != comment.StatusApproved && to == comment.StatusApproved:
+		return 1
+	case from == comment.StatusApproved && to != comment.StatusApproved:
+		return -1
+	}
+	return 0
+}
+
+func joinStatuses(ss []comment.Status) string {
+	out := make([]string, len(ss))
+	for i, st := range ss {
+		out[i] = string(st)
+	}
+	return strings.Join(out, " or ")
+}
+
+func commentTx(ctx context.Context, tx pgx.Tx, id int64) (comment.Comment, error) {
+	c, err := scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1`, id))
 	return c, storeErr(err, "Comment")
 }
 
@@ -497,7 +576,7 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := `SELECT id, at, moderator, action, comment_id, site_id, reason, note FROM audit_log WHERE true`
+	q := `SELECT id, at, moderator, action, comment_id, site_id, reason, note, target FROM audit_log WHERE true`
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if f.SiteID != "" {
@@ -525,8 +604,12 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 	for rows.Next() {
 		var e comment.AuditEntry
 		var action, reason string
-		if err := rows.Scan(&e.ID, &e.At, &e.Moderator, &action, &e.CommentID, &e.SiteID, &reason, &e.Note); err != nil {
+		var cid *int64
+		if err := rows.Scan(&e.ID, &e.At, &e.Moderator, &action, &cid, &e.SiteID, &reason, &e.Note, &e.Target); err != nil {
 			return nil, storeErr(err, "Audit")
+		}
+		if cid != nil {
+			e.CommentID = *cid
 		}
 		e.At, e.Action, e.Reason = utc(e.At), comment.Action(action), comment.Reason(reason)
 		out = append(out, e)

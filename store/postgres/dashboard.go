@@ -45,7 +45,7 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 		switch comment.Status(status) {
 		case comment.StatusApproved:
 			out.Approved += n
-		case comment.StatusRejected, comment.StatusSpam:
+		case comment.StatusRejected, comment.StatusSpam, comment.StatusRemoved:
 			out.Rejected += n
 		case comment.StatusPending:
 			out.Pending += n
@@ -60,14 +60,18 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 	}
 	var standing string
 	var at time.Time
-	err = tx.QueryRow(ctx, `SELECT standing, standing_by, standing_at FROM commenters WHERE site_id = $1 AND email_hmac = $2`,
-		siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at)
+	var until *time.Time
+	err = tx.QueryRow(ctx, `SELECT standing, standing_by, standing_at, standing_until, standing_reason FROM commenters WHERE site_id = $1 AND email_hmac = $2`,
+		siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at, &until, &out.StandingReason)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 	case err != nil:
 		return out, storeErr(err, "Commenter")
 	default:
 		out.Standing, out.StandingAt = comment.Standing(standing), at.UTC()
+		if until != nil {
+			out.StandingUntil = until.UTC()
+		}
 	}
 	return out, nil
 }
@@ -101,12 +105,27 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 		if ch.Standing == comment.StandingNone {
 			_, err = tx.Exec(ctx, `DELETE FROM commenters WHERE site_id = $1 AND email_hmac = $2`, ch.SiteID, ch.EmailHMAC)
 		} else {
-			_, err = tx.Exec(ctx, `INSERT INTO commenters (site_id, email_hmac, standing, standing_by, standing_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (site_id, email_hmac) DO UPDATE SET standing = excluded.standing, standing_by = excluded.standing_by, standing_at = excluded.standing_at`,
-				ch.SiteID, ch.EmailHMAC, string(ch.Standing), ch.Moderator, ts(ch.At))
+			_, err = tx.Exec(ctx, `INSERT INTO commenters (site_id, email_hmac, standing, standing_by, standing_at, standing_until, standing_reason)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (site_id, email_hmac) DO UPDATE SET standing = excluded.standing, standing_by = excluded.standing_by,
+				standing_at = excluded.standing_at, standing_until = excluded.standing_until, standing_reason = excluded.standing_reason`,
+				ch.SiteID, ch.EmailHMAC, string(ch.Standing), ch.Moderator, ts(ch.At), nullTS(ch.Until), ch.Reason)
 		}
 		if err != nil {
 			return storeErr(err, "Commenter")
+		}
+		if ch.Standing == comment.StandingBanned && len(ch.IPHash) > 0 && ch.AddressUntil.After(ch.At) {
+			if _, err := tx.Exec(ctx, `INSERT INTO address_bans (site_id, ip_hash, until, reason) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (site_id, ip_hash) DO UPDATE SET until = excluded.until, reason = excluded.reason`,
+				ch.SiteID, ch.IPHash, ts(ch.AddressUntil), ch.Reason); err != nil {
+				return storeErr(err, "Commenter")
+			}
+		}
+		if ch.Standing == comment.StandingNone {
+			if _, err := tx.Exec(ctx, `DELETE FROM address_bans WHERE site_id = $1 AND ip_hash IN
+				(SELECT ip_hash FROM comments WHERE site_id = $1 AND email_hmac = $2 AND ip_hash IS NOT NULL)`, ch.SiteID, ch.EmailHMAC); err != nil {
+				return storeErr(err, "Commenter")
+			}
 		}
 		if err := audit(ctx, tx, ch.At, ch.Moderator, action, ch.CommentID, ch.SiteID, "", ch.Note); err != nil {
 			return err
@@ -114,23 +133,8 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 		if ch.Standing != comment.StandingBanned {
 			return nil
 		}
-		rows, err := tx.Query(ctx, `UPDATE comments SET status = 'rejected', reason = 'other', note = $1, decided_at = $2, decided_by = $3
-			WHERE site_id = $4 AND email_hmac = $5 AND status = 'pending' RETURNING id`,
-			bannedNote, ts(ch.At), ch.Moderator, ch.SiteID, ch.EmailHMAC)
-		if err != nil {
-			return storeErr(err, "Comment")
-		}
-		rejected, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return storeErr(err, "Comment")
-		}
-		sort.Slice(rejected, func(i, j int) bool { return rejected[i] < rejected[j] })
-		for _, id := range rejected {
-			if err := audit(ctx, tx, ch.At, ch.Moderator, comment.ActionReject, id, ch.SiteID, comment.ReasonOther, bannedNote); err != nil {
-				return err
-			}
-		}
-		return nil
+		rejected, err = rejectPending(ctx, tx, ch.SiteID, ch.EmailHMAC, bannedNote, ch.Moderator, ch.At)
+		return err
 	})
 	if err != nil {
 		return nil, storeErr(err, "Commenter")
@@ -138,9 +142,48 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 	return rejected, nil
 }
 
+// RejectPending rejects every pending comment of a commenter on a site.
+func (s *Store) RejectPending(ctx context.Context, siteID string, emailHMAC []byte, note, moderator string, at time.Time) ([]int64, error) {
+	var rejected []int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		rejected, err = rejectPending(ctx, tx, siteID, emailHMAC, note, moderator, at)
+		return err
+	})
+	return rejected, storeErr(err, "Comment")
+}
+
+func rejectPending(ctx context.Context, tx pgx.Tx, siteID string, emailHMAC []byte, note, moderator string, at time.Time) ([]int64, error) {
+	rows, err := tx.Query(ctx, `UPDATE comments SET status = 'rejected', reason = 'other', note = $1, decided_at = $2, decided_by = $3
+		WHERE site_id = $4 AND email_hmac = $5 AND status = 'pending' RETURNING id`,
+		note, ts(at), moderator, siteID, emailHMAC)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	rejected, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	sort.Slice(rejected, func(i, j int) bool { return rejected[i] < rejected[j] })
+	for _, id := range rejected {
+		if err := audit(ctx, tx, at, moderator, comment.ActionReject, id, siteID, comment.ReasonOther, note); err != nil {
+			return nil, err
+		}
+	}
+	return rejected, nil
+}
+
+// nullTS is a timestamp, or NULL for the zero time.
+func nullTS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return ts(t)
+}
+
 func audit(ctx context.Context, tx pgx.Tx, at time.Time, moderator string, action comment.Action, commentID int64, siteID string, reason comment.Reason, note string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		ts(at), moderator, string(action), commentID, siteID, string(reason), note)
+		ts(at), moderator, string(action), nullID(commentID), siteID, string(reason), note)
 	return storeErr(err, "Audit")
 }
 
@@ -269,7 +312,7 @@ func (s *Store) Moderators(ctx context.Context) ([]comment.Moderator, error) {
 }
 
 // SetModeratorDisabled disables or enables an account; disabling ends its
-// sessions at once.
+// sessions and deletes its tokens at once.
 func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled bool) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
@@ -283,6 +326,10 @@ func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled 
 		if disabled {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE moderator_id = $1`, id); err != nil {
 				return storeErr(err, "Session")
+			}
+			// Enabling the account again must not revive its tokens.
+			if _, err := tx.Exec(ctx, `DELETE FROM tokens WHERE moderator_id = $1`, id); err != nil {
+				return storeErr(err, "Token")
 			}
 		}
 		return nil

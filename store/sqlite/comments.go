@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,16 +17,18 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 	if err != nil {
 		return storeErr(err, "Site")
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
-		string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, micro(site.CreatedAt))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit,
+		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		string(site.Mode), lists[1], lists[2], site.LinkLimit, int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3],
+		site.PublicFigures, micro(site.CreatedAt))
 	return storeErr(err, "Site")
 }
 
 // siteLists encodes a site's origins, banned and suspect words as JSON.
-func siteLists(site comment.Site) ([3]string, error) {
-	var out [3]string
-	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords} {
+func siteLists(site comment.Site) ([4]string, error) {
+	var out [4]string
+	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords, site.TrackingParams} {
 		b, err := json.Marshal(nonNil(l))
 		if err != nil {
 			return out, err
@@ -42,8 +45,10 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ?,
-		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ?, public_figures = ? WHERE id = ?`,
-		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit, site.PublicFigures, site.ID)
+		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ?, edit_window_seconds = ?, report_hold = ?, address_ban_days = ?,
+		tracking_params = ?, public_figures = ? WHERE id = ?`,
+		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit,
+		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -53,15 +58,18 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	return nil
 }
 
-const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, public_figures, created_at`
+const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at,
+	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures`
 
 func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 	var site comment.Site
-	var origins, mode, banned, suspect string
-	var created int64
-	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.PublicFigures, &created); err != nil {
+	var origins, mode, banned, suspect, tracking string
+	var created, window int64
+	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &created,
+		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures); err != nil {
 		return site, err
 	}
+	site.EditWindow = time.Duration(window) * time.Second
 	site.CreatedAt = fromMicro(created)
 	site.Mode = comment.Mode(mode)
 	if err := json.Unmarshal([]byte(origins), &site.Origins); err != nil {
@@ -70,7 +78,7 @@ func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 	for _, l := range []struct {
 		raw string
 		dst *[]string
-	}{{banned, &site.BannedWords}, {suspect, &site.SuspectWords}} {
+	}{{banned, &site.BannedWords}, {suspect, &site.SuspectWords}, {tracking, &site.TrackingParams}} {
 		if l.raw != "" && l.raw != "[]" {
 			if err := json.Unmarshal([]byte(l.raw), l.dst); err != nil {
 				return site, err
@@ -138,6 +146,7 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 // article, the article itself, in one transaction committed with
 // synchronous=FULL: when it returns nil the comment is on disk.
 func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+	c.Format = c.Format.OrMarkdown()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return storeErr(err, "Comment")
@@ -190,11 +199,11 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 		return storeErr(err, "Comment")
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		c.EmailCipher, c.EmailHMAC, nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), c.EditTokenHash,
-		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy)
+		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format))
 	if err != nil {
 		return storeErr(err, "Comment")
 	}
@@ -221,21 +230,24 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
-	c.reason, c.note, c.created_at, c.decided_at, c.decided_by`
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
 
 func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var c comment.Comment
-	var parent, root, decided sql.NullInt64
+	var parent, root, decided, revisionOf, edited sql.NullInt64
 	var status, spans, reason string
 	var flagged int
 	var created int64
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
-		&reason, &c.Note, &created, &decided, &c.DecidedBy)
+		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
 	if err != nil {
 		return c, err
 	}
-	c.ParentID, c.RootID = parent.Int64, root.Int64
+	c.ParentID, c.RootID, c.RevisionOf = parent.Int64, root.Int64, revisionOf.Int64
+	if edited.Valid {
+		c.EditedAt = fromMicro(edited.Int64)
+	}
 	c.Status, c.Reason, c.Flagged = comment.Status(status), comment.Reason(reason), flagged != 0
 	c.CreatedAt = fromMicro(created)
 	if decided.Valid {
@@ -261,7 +273,7 @@ func threadRootsSQL(sort comment.Sort, after bool) string {
 		op, dir = "<", "DESC"
 	}
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
-		WHERE c.article_id = ? AND c.status = 'approved' AND c.root_id IS NULL`
+		WHERE c.article_id = ? AND c.status IN ('approved', 'removed', 'deleted') AND c.root_id IS NULL AND c.revision_of IS NULL`
 	if after {
 		q += ` AND (c.created_at, c.id) ` + op + ` (?, ?)`
 	}
@@ -270,7 +282,8 @@ func threadRootsSQL(sort comment.Sort, after bool) string {
 
 func threadRepliesSQL(roots int) string {
 	return `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
-		WHERE c.article_id = ? AND c.status = 'approved' AND c.root_id IN (?` + strings.Repeat(", ?", roots-1) + `)
+		WHERE c.article_id = ? AND c.status IN ('approved', 'removed', 'deleted') AND c.revision_of IS NULL
+		AND c.root_id IN (?` + strings.Repeat(", ?", roots-1) + `)
 		ORDER BY c.created_at, c.id`
 }
 
@@ -415,53 +428,51 @@ func (s *Store) CountFlagged(ctx context.Context, siteID string) (int, error) {
 	return n, storeErr(err, "Count")
 }
 
-// Decide applies a decision and records it in the audit log atomically.
+// Decide applies a decision and records it in the audit log atomically:
+// approve and reject on pending and spam comments, remove on approved ones,
+// restore on removed ones, hold (back to the queue) on approved ones. A
+// decision on a revision applies to the comment it revises.
 func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment, error) {
-	var status comment.Status
-	switch d.Action {
-	case comment.ActionApprove:
-		status = comment.StatusApproved
-		d.Reason = ""
-	case comment.ActionReject:
-		status = comment.StatusRejected
-		if d.Reason == comment.ReasonSpam {
-			status = comment.StatusSpam
-		}
-	default:
+	tr, ok := comment.Transitions[d.Action]
+	if !ok {
 		return comment.Comment{}, comment.Errorf(comment.CodeInvalid, "Unknown action %q.", d.Action)
+	}
+	status := tr.To
+	switch {
+	case d.Action == comment.ActionReject && d.Reason == comment.ReasonSpam:
+		status = comment.StatusSpam
+	case d.Action != comment.ActionReject && d.Action != comment.ActionRemove:
+		d.Reason = ""
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return comment.Comment{}, storeErr(err, "Comment")
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE comments SET status = ?, reason = ?, note = ?, decided_at = ?, decided_by = ?
-		WHERE id = ? AND status IN ('pending', 'spam')`,
-		string(status), string(d.Reason), d.Note, micro(d.At), d.Moderator, d.CommentID)
+	cur, err := scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = ?`, d.CommentID))
 	if err != nil {
-		return comment.Comment{}, storeErr(err, "Comment")
+		return cur, storeErr(err, "Comment")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var cur string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM comments WHERE id = ?`, d.CommentID).Scan(&cur)
-		if err != nil {
-			return comment.Comment{}, storeErr(err, "Comment")
+	if !slices.Contains(tr.From, cur.Status) {
+		if d.Action == comment.ActionApprove || d.Action == comment.ActionReject {
+			return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur.Status)
 		}
-		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur)
+		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is %s; %s applies only to %s comments.", d.CommentID, cur.Status, d.Action, joinStatuses(tr.From))
 	}
-	var siteID string
-	var articleID int64
-	if err := tx.QueryRowContext(ctx, `SELECT site_id, article_id FROM comments WHERE id = ?`, d.CommentID).Scan(&siteID, &articleID); err != nil {
+	if cur.RevisionOf != 0 {
+		return s.decideRevision(ctx, tx, cur, d, status)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE comments SET status = ?, reason = ?, note = ?, decided_at = ?, decided_by = ? WHERE id = ?`,
+		string(status), string(d.Reason), d.Note, micro(d.At), d.Moderator, d.CommentID); err != nil {
 		return comment.Comment{}, storeErr(err, "Comment")
 	}
-	if status == comment.StatusApproved {
-		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`, articleID); err != nil {
+	if delta := approvedDelta(cur.Status, status); delta != 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + ? WHERE id = ?`, delta, cur.ArticleID); err != nil {
 			return comment.Comment{}, storeErr(err, "Article")
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		micro(d.At), d.Moderator, string(d.Action), d.CommentID, siteID, string(d.Reason), d.Note); err != nil {
-		return comment.Comment{}, storeErr(err, "Audit")
+	if err := audit(ctx, tx, d.At, d.Moderator, d.Action, d.CommentID, cur.SiteID, d.Reason, d.Note); err != nil {
+		return comment.Comment{}, err
 	}
 	c, err := scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = ?`, d.CommentID))
 	if err != nil {
@@ -470,12 +481,68 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 	return c, storeErr(tx.Commit(), "Comment")
 }
 
+// decideRevision approves (publishing its text on the comment it revises)
+// or rejects a pending revision. The revision row then leaves the queue:
+// approved, it is kept as deleted, having been merged.
+func (s *Store) decideRevision(ctx context.Context, tx *sql.Tx, rev comment.Comment, d comment.Decision, status comment.Status) (comment.Comment, error) {
+	if d.Action != comment.ActionApprove && d.Action != comment.ActionReject {
+		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is an edit waiting for review: approve or reject it.", rev.ID)
+	}
+	final := status
+	if status == comment.StatusApproved {
+		spans, err := json.Marshal(nonNil(rev.Spans))
+		if err != nil {
+			return comment.Comment{}, storeErr(err, "Comment")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE comments SET body = ?, html = ?, score = ?, flagged = ?, spans = ?, edited_at = ?, format = 'markdown'
+			WHERE id = ? AND status = 'approved'`, rev.Body, rev.HTML, rev.Score, boolInt(rev.Flagged), string(spans), micro(rev.CreatedAt), rev.RevisionOf)
+		if err != nil {
+			return comment.Comment{}, storeErr(err, "Comment")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is no longer published; its edit cannot be approved.", rev.RevisionOf)
+		}
+		final = comment.StatusDeleted
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE comments SET status = ?, reason = ?, note = ?, decided_at = ?, decided_by = ? WHERE id = ?`,
+		string(final), string(d.Reason), d.Note, micro(d.At), d.Moderator, rev.ID); err != nil {
+		return comment.Comment{}, storeErr(err, "Comment")
+	}
+	if err := audit(ctx, tx, d.At, d.Moderator, d.Action, rev.ID, rev.SiteID, d.Reason, d.Note); err != nil {
+		return comment.Comment{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return comment.Comment{}, storeErr(err, "Comment")
+	}
+	rev.Status, rev.Reason, rev.Note, rev.DecidedAt, rev.DecidedBy = status, d.Reason, d.Note, d.At, d.Moderator
+	return rev, nil
+}
+
+// approvedDelta is how a status change moves an article's approved count.
+func approvedDelta(from, to comment.Status) int {
+	switch {
+	case from != comment.StatusApproved && to == comment.StatusApproved:
+		return 1
+	case from == comment.StatusApproved && to != comment.StatusApproved:
+		return -1
+	}
+	return 0
+}
+
+func joinStatuses(ss []comment.Status) string {
+	out := make([]string, len(ss))
+	for i, st := range ss {
+		out[i] = string(st)
+	}
+	return strings.Join(out, " or ")
+}
+
 // Audit reads the audit log, newest first.
 func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.AuditEntry, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := `SELECT id, at, moderator, action, comment_id, site_id, reason, note FROM audit_log WHERE 1 = 1`
+	q := `SELECT id, at, moderator, action, comment_id, site_id, reason, note, target FROM audit_log WHERE 1 = 1`
 	var args []any
 	if f.SiteID != "" {
 		q += ` AND site_id = ?`
@@ -509,10 +576,11 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 		var e comment.AuditEntry
 		var at int64
 		var action, reason string
-		if err := rows.Scan(&e.ID, &at, &e.Moderator, &action, &e.CommentID, &e.SiteID, &reason, &e.Note); err != nil {
+		var cid sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &e.Moderator, &action, &cid, &e.SiteID, &reason, &e.Note, &e.Target); err != nil {
 			return nil, storeErr(err, "Audit")
 		}
-		e.At, e.Action, e.Reason = fromMicro(at), comment.Action(action), comment.Reason(reason)
+		e.At, e.Action, e.Reason, e.CommentID = fromMicro(at), comment.Action(action), comment.Reason(reason), cid.Int64
 		out = append(out, e)
 	}
 	return out, storeErr(rows.Err(), "Audit")

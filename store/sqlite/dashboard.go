@@ -34,7 +34,7 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 		switch comment.Status(status) {
 		case comment.StatusApproved:
 			out.Approved += n
-		case comment.StatusRejected, comment.StatusSpam:
+		case comment.StatusRejected, comment.StatusSpam, comment.StatusRemoved:
 			out.Rejected += n
 		case comment.StatusPending:
 			out.Pending += n
@@ -48,14 +48,18 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 	}
 	var standing string
 	var at int64
-	err = tx.QueryRowContext(ctx, `SELECT standing, standing_by, standing_at FROM commenters WHERE site_id = ? AND email_hmac = ?`,
-		siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at)
+	var until sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT standing, standing_by, standing_at, standing_until, standing_reason FROM commenters WHERE site_id = ? AND email_hmac = ?`,
+		siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at, &until, &out.StandingReason)
 	switch {
 	case err == sql.ErrNoRows:
 	case err != nil:
 		return out, storeErr(err, "Commenter")
 	default:
 		out.Standing, out.StandingAt = comment.Standing(standing), fromMicro(at)
+		if until.Valid {
+			out.StandingUntil = fromMicro(until.Int64)
+		}
 	}
 	return out, nil
 }
@@ -91,21 +95,62 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 	if ch.Standing == comment.StandingNone {
 		_, err = tx.ExecContext(ctx, `DELETE FROM commenters WHERE site_id = ? AND email_hmac = ?`, ch.SiteID, ch.EmailHMAC)
 	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO commenters (site_id, email_hmac, standing, standing_by, standing_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (site_id, email_hmac) DO UPDATE SET standing = excluded.standing, standing_by = excluded.standing_by, standing_at = excluded.standing_at`,
-			ch.SiteID, ch.EmailHMAC, string(ch.Standing), ch.Moderator, micro(ch.At))
+		_, err = tx.ExecContext(ctx, `INSERT INTO commenters (site_id, email_hmac, standing, standing_by, standing_at, standing_until, standing_reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (site_id, email_hmac) DO UPDATE SET standing = excluded.standing, standing_by = excluded.standing_by,
+			standing_at = excluded.standing_at, standing_until = excluded.standing_until, standing_reason = excluded.standing_reason`,
+			ch.SiteID, ch.EmailHMAC, string(ch.Standing), ch.Moderator, micro(ch.At), nullTime(ch.Until), ch.Reason)
 	}
 	if err != nil {
 		return nil, storeErr(err, "Commenter")
+	}
+	if ch.Standing == comment.StandingBanned && len(ch.IPHash) > 0 && ch.AddressUntil.After(ch.At) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO address_bans (site_id, ip_hash, until, reason) VALUES (?, ?, ?, ?)
+			ON CONFLICT (site_id, ip_hash) DO UPDATE SET until = excluded.until, reason = excluded.reason`,
+			ch.SiteID, ch.IPHash, micro(ch.AddressUntil), ch.Reason); err != nil {
+			return nil, storeErr(err, "Commenter")
+		}
+	}
+	if ch.Standing == comment.StandingNone {
+		// Lifting a ban lifts the address bans it set; the commenter's
+		// address hashes are those of their comments on the site.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM address_bans WHERE site_id = ? AND ip_hash IN
+			(SELECT ip_hash FROM comments WHERE site_id = ? AND email_hmac = ? AND ip_hash IS NOT NULL)`, ch.SiteID, ch.SiteID, ch.EmailHMAC); err != nil {
+			return nil, storeErr(err, "Commenter")
+		}
 	}
 	if err := audit(ctx, tx, ch.At, ch.Moderator, action, ch.CommentID, ch.SiteID, "", ch.Note); err != nil {
 		return nil, err
 	}
 	var rejected []int64
 	if ch.Standing == comment.StandingBanned {
+		if rejected, err = rejectPending(ctx, tx, ch.SiteID, ch.EmailHMAC, bannedNote, ch.Moderator, ch.At); err != nil {
+			return nil, err
+		}
+	}
+	return rejected, storeErr(tx.Commit(), "Commenter")
+}
+
+// RejectPending rejects every pending comment of a commenter on a site.
+func (s *Store) RejectPending(ctx context.Context, siteID string, emailHMAC []byte, note, moderator string, at time.Time) ([]int64, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	defer tx.Rollback()
+	rejected, err := rejectPending(ctx, tx, siteID, emailHMAC, note, moderator, at)
+	if err != nil {
+		return nil, err
+	}
+	return rejected, storeErr(tx.Commit(), "Comment")
+}
+
+func rejectPending(ctx context.Context, tx *sql.Tx, siteID string, emailHMAC []byte, note, moderator string, at time.Time) ([]int64, error) {
+	var rejected []int64
+	{
 		rows, err := tx.QueryContext(ctx, `UPDATE comments SET status = 'rejected', reason = 'other', note = ?, decided_at = ?, decided_by = ?
 			WHERE site_id = ? AND email_hmac = ? AND status = 'pending' RETURNING id`,
-			bannedNote, micro(ch.At), ch.Moderator, ch.SiteID, ch.EmailHMAC)
+			note, micro(at), moderator, siteID, emailHMAC)
 		if err != nil {
 			return nil, storeErr(err, "Comment")
 		}
@@ -123,17 +168,17 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 		}
 		sort.Slice(rejected, func(i, j int) bool { return rejected[i] < rejected[j] })
 		for _, id := range rejected {
-			if err := audit(ctx, tx, ch.At, ch.Moderator, comment.ActionReject, id, ch.SiteID, comment.ReasonOther, bannedNote); err != nil {
+			if err := audit(ctx, tx, at, moderator, comment.ActionReject, id, siteID, comment.ReasonOther, note); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return rejected, storeErr(tx.Commit(), "Commenter")
+	return rejected, nil
 }
 
 func audit(ctx context.Context, tx *sql.Tx, at time.Time, moderator string, action comment.Action, commentID int64, siteID string, reason comment.Reason, note string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		micro(at), moderator, string(action), commentID, siteID, string(reason), note)
+		micro(at), moderator, string(action), nullID(commentID), siteID, string(reason), note)
 	return storeErr(err, "Audit")
 }
 
@@ -267,7 +312,7 @@ func (s *Store) Moderators(ctx context.Context) ([]comment.Moderator, error) {
 }
 
 // SetModeratorDisabled disables or enables an account; disabling ends its
-// sessions at once.
+// sessions and deletes its tokens at once.
 func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled bool) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -284,6 +329,10 @@ func (s *Store) SetModeratorDisabled(ctx context.Context, name string, disabled 
 	if disabled {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE moderator_id = (SELECT id FROM moderators WHERE name = ?)`, name); err != nil {
 			return storeErr(err, "Session")
+		}
+		// Enabling the account again must not revive its tokens.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE moderator_id = (SELECT id FROM moderators WHERE name = ?)`, name); err != nil {
+			return storeErr(err, "Token")
 		}
 	}
 	return storeErr(tx.Commit(), "Moderator")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,11 +37,28 @@ var _ comment.Store = (*Store)(nil)
 // Open opens (creating when absent) the SQLite file at path, checks that WAL
 // and foreign keys really are on, and applies pending migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, pragmas)
+}
+
+// pragmas are set on every connection; check verifies they took.
+var pragmas = []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"}
+
+func open(ctx context.Context, path string, pragmas []string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
+	// The file holds password hashes and email ciphertexts: create it
+	// readable by its owner only, like the key (SQLite gives its -wal and
+	// -shm files the database's mode).
+	if !strings.HasPrefix(path, ":memory:") && !strings.HasPrefix(path, "file:") {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		f.Close()
+	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -86,7 +104,25 @@ func (s *Store) check(ctx context.Context) error {
 	if fk != 1 {
 		return errors.New("sqlite: foreign keys are off")
 	}
+	// Both pools must commit durably: 2 is FULL (0 OFF, 1 NORMAL, 3 EXTRA).
+	for _, db := range []*sql.DB{s.w, s.r} {
+		var sync int
+		if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if sync < 2 {
+			return fmt.Errorf("sqlite: synchronous is %d, want 2 (FULL)", sync)
+		}
+	}
 	return nil
+}
+
+// Synchronous returns the synchronous setting of the writer connection
+// (2 is FULL), for tests.
+func (s *Store) Synchronous(ctx context.Context) (int, error) {
+	var v int
+	err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v)
+	return v, err
 }
 
 // JournalMode returns the journal mode in force, for tests and /readyz.
@@ -120,34 +156,69 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		tx, err := s.w.BeginTx(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
-			tx.Rollback()
+		if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n > 0 {
-			tx.Rollback()
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("sqlite: migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			version, base, time.Now().UnixMicro()); err != nil {
-			tx.Rollback()
-			return nil, err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := s.applyMigration(ctx, version, base, string(body)); err != nil {
 			return nil, err
 		}
 		applied = append(applied, version)
 	}
 	return applied, nil
+}
+
+// noForeignKeys marks a migration that rebuilds a table: SQLite's ALTER
+// TABLE documentation has such a migration run with foreign keys off (they
+// cannot be switched inside a transaction) and checked before it commits.
+const noForeignKeys = "-- parley:foreign-keys-off"
+
+// applyMigration runs one migration in its own transaction on the writer's
+// one connection and records it.
+func (s *Store) applyMigration(ctx context.Context, version int, base, body string) (err error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rebuild := strings.HasPrefix(body, noForeignKeys)
+	if rebuild {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, ferr := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); ferr != nil && err == nil {
+				err = ferr
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", base, err)
+	}
+	if rebuild {
+		rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+		if err != nil {
+			return err
+		}
+		bad := rows.Next()
+		rows.Close()
+		if bad {
+			return fmt.Errorf("sqlite: migration %s: foreign key check failed", base)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		version, base, time.Now().UnixMicro()); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close closes both pools, checkpointing the WAL.
@@ -215,6 +286,9 @@ func storeErr(err error, what string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &comment.Error{Code: comment.CodeUnavailable, Message: "The request was cancelled or timed out.", Err: err}
 	}
+	if se := storageErr(err); se != nil {
+		return se
+	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "UNIQUE constraint failed"):
@@ -240,7 +314,7 @@ func boolInt(b bool) int {
 // foreign keys (a table after those it references), without
 // schema_migrations. `parley copy` moves them in this order.
 func (s *Store) Tables(ctx context.Context) ([]string, error) {
-	order := []string{"sites", "articles", "comments", "moderators", "tokens", "sessions", "audit_log"}
+	order := []string{"sites", "articles", "comments", "moderators", "tokens", "sessions", "audit_log", "reports", "appeals", "address_bans"}
 	rows, err := s.r.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
 		AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name`)
 	if err != nil {

@@ -44,13 +44,20 @@ func Run(t *testing.T, open Open) {
 	}
 	tests = append(tests, dashboardTests...)
 	tests = append(tests, classifierTests...)
+	tests = append(tests, lifecycleTests...)
+	tests = append(tests, metricsTests...)
+	tests = append(tests, credentialTests...)
+	tests = append(tests, importTests...)
+	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
 			tt.fn(t, s)
+			ran++
 		})
 	}
+	requireRan(t, ran, len(tests))
 }
 
 func wantCode(t *testing.T, err error, code comment.Code) {
