@@ -44,6 +44,8 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 type API interface {
 	Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error)
 	SetSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time)
+	// SiteChanged drops the site's cached copy on every instance.
+	SiteChanged(ctx context.Context, siteID string)
 }
 
 // Config is what a Handler needs.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
@@ -99,7 +100,7 @@ func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.
 	m, err := s.Store.ModeratorByName(ctx, name)
 	if comment.ErrorCode(err) == comment.CodeNotFound {
 		// Spend the same time as a real check, so names cannot be probed by timing.
-		if _, err := s.checkPassword(ctx, dummyHash, password); comment.ErrorCode(err) == comment.CodeTooMany {
+		if _, err := s.checkPassword(ctx, dummyHash(), password); comment.ErrorCode(err) == comment.CodeTooMany {
 			return m, "", "", time.Time{}, err
 		}
 		return m, "", "", time.Time{}, bad
@@ -122,7 +123,12 @@ func (s *Server) Login(ctx context.Context, name, password, ip string) (comment.
 	return m, token, csrf, expires, nil
 }
 
-var dummyHash, _ = secret.HashPassword("parley-dummy-password")
+// dummyHash is made on the first login for an unknown name, not at start:
+// an argon2id hash costs tens of milliseconds, which every start would pay.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := secret.HashPassword("parley-dummy-password")
+	return h
+})
 
 // SetSessionCookie writes the session cookie: HttpOnly, SameSite=Strict,
 // and Secure when the server is reached over TLS.

@@ -32,7 +32,13 @@ func (s *Server) onNotice(kind string, payload json.RawMessage) {
 		if err := json.Unmarshal(payload, &n); err == nil {
 			s.threads.invalidate(articleKey(n.Site, n.URL))
 		}
+	case NoticeSite:
+		var n SiteNotice
+		if err := json.Unmarshal(payload, &n); err == nil {
+			s.siteChangedHere(n.Site)
+		}
 	case NoticeReset:
+		s.sites.reset()
 		s.threads.reset()
 	}
 }

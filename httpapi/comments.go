@@ -334,6 +334,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Desk.Submit(ctx, c); err != nil {
 		return err
 	}
+	s.articleTitleLater(*site, c.ArticleURL)
 	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})
 	return nil
 }

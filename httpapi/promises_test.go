@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -159,31 +160,32 @@ func TestSessionCookieSecureBehindTLS(t *testing.T) {
 	}
 }
 
-// Login is throttled per address: five attempts, whatever the names, then
-// one every 12 seconds.
+// Login is throttled per address, whatever the names: twenty attempts, then
+// one every 3 seconds (and per name and address together: five, then one
+// every 12 seconds; see login_test.go).
 func TestLoginThrottledPerAddressRefills(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	e := newEnv(t, withRateLimits, withClock(clock))
 	try := func(name string) int {
 		return e.do("POST", "/api/v1/admin/login", `{"name":"`+name+`","password":"guess guess"}`, nil, nil).StatusCode
 	}
-	for i, name := range []string{"a1", "a2", "a3", "a4", "a5"} {
-		if code := try(name); code != 401 {
+	for i := range 20 {
+		if code := try(fmt.Sprintf("a%d", i)); code != 401 {
 			t.Fatalf("attempt %d: %d, want 401", i+1, code)
 		}
 	}
-	if code := try("a6"); code != 429 {
-		t.Fatalf("sixth attempt from one address with a fresh name: %d, want 429", code)
+	if code := try("fresh"); code != 429 {
+		t.Fatalf("21st attempt from one address with a fresh name: %d, want 429", code)
 	}
-	clock.Add(11 * time.Second)
-	if code := try("a7"); code != 429 {
-		t.Errorf("after 11 s: %d, want still 429", code)
+	clock.Add(2 * time.Second)
+	if code := try("b1"); code != 429 {
+		t.Errorf("after 2 s: %d, want still 429", code)
 	}
 	clock.Add(1 * time.Second)
-	if code := try("a8"); code != 401 {
-		t.Errorf("after 12 s: %d, want one more attempt (401)", code)
+	if code := try("b2"); code != 401 {
+		t.Errorf("after 3 s: %d, want one more attempt (401)", code)
 	}
-	if code := try("a9"); code != 429 {
+	if code := try("b3"); code != 429 {
 		t.Errorf("right after the refilled attempt: %d, want 429", code)
 	}
 }

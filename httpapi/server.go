@@ -64,6 +64,16 @@ type Config struct {
 	// limits: 64 (default), 56 or 48. One subscriber usually holds a whole
 	// /64, so limiting single addresses would give them endless buckets.
 	IPv6Prefix int
+	// FetchArticles reads each new article's title from its page (on the
+	// site's own origins, in the background) so that the newsroom, not the
+	// first commenter, names it. Off, titles stay unverified and unpublished
+	// until a moderator sets them.
+	FetchArticles bool
+	// ArticleClient fetches article pages; default a client with a timeout.
+	ArticleClient *http.Client
+	// ThreadCacheBytes bounds the memory kept for rendered threads;
+	// default DefaultThreadCacheBytes.
+	ThreadCacheBytes int64
 }
 
 // Server serves the API.
@@ -71,11 +81,13 @@ type Server struct {
 	Config
 	render  *Renderer
 	threads *threadCache
+	sites   *siteCache
 	submit  Limiter
 	checks  Limiter
 	logins  loginLimits
 	hashes  *hashSlots
 	reports Limiter
+	pages   *articlePages
 	mux     *http.ServeMux
 	// unparsedHops counts X-Forwarded-For values from a trusted proxy that
 	// are no address.
@@ -105,6 +117,9 @@ func New(cfg Config) *Server {
 	if cfg.IPv6Prefix == 0 {
 		cfg.IPv6Prefix = 64
 	}
+	if cfg.ThreadCacheBytes <= 0 {
+		cfg.ThreadCacheBytes = DefaultThreadCacheBytes
+	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
 	}
@@ -114,7 +129,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		Config:  cfg,
 		render:  NewRenderer(),
-		threads: newThreadCache(4096),
+		threads: newThreadCache(cfg.ThreadCacheBytes),
+		sites:   newSiteCache(),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// The form checks as the reader pauses typing: 30, then one every 2 seconds.
@@ -124,6 +140,9 @@ func New(cfg Config) *Server {
 		// A reader may report 10 comments, then one every 30 seconds.
 		reports: newLimiter(cfg, "report", 10, 30*time.Second),
 		mux:     http.NewServeMux(),
+	}
+	if cfg.FetchArticles {
+		s.pages = newArticlePages(cfg.ArticleClient)
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)

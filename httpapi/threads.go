@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return badRequest("The query has invalid parameters.", errs...)
 	}
-	site, err := s.Store.Site(r.Context(), siteID)
+	site, err := s.sites.site(r.Context(), s.Store, siteID)
 	if err != nil {
 		if comment.ErrorCode(err) == comment.CodeNotFound {
 			return &comment.Error{Code: comment.CodeNotFound, Message: "Unknown site.", Fields: []comment.FieldError{{Field: "site", Message: "is not a site this server knows"}}}
@@ -143,30 +144,88 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		sum := sha256.Sum256(buf.Bytes())
-		cached = cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-		s.threads.put(key, variant, cached, gen)
+		cached = &cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		// Only pages of the site's own articles are kept: a URL off its
+		// origins has no comments, and must not fill the cache.
+		if o, ok := originOf(pageURL); ok && slices.Contains(site.Origins, o) {
+			s.threads.put(key, variant, cached, gen)
+		}
 	}
+	writeThread(w, r, cached)
+	return nil
+}
+
+// writeThread sends a rendered thread: 304 when the client has it, else
+// the body in the best encoding the client accepts (Brotli, gzip or none).
+func writeThread(w http.ResponseWriter, r *http.Request, t *cachedThread) {
 	h := w.Header()
-	h.Set("ETag", cached.etag)
+	h["Etag"] = []string{t.etag}
 	// Browsers and CDNs may keep a copy but must ask again each time; the
 	// ETag makes that a 304 with no body.
-	h.Set("Cache-Control", "public, no-cache")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, cached.etag) {
+	h["Cache-Control"] = cacheControl
+	h.Add("Vary", "Accept-Encoding")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, t.etag) {
 		w.WriteHeader(http.StatusNotModified)
-		return nil
+		return
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(cached.body)))
+	body := t.body
+	switch acceptEncoding(r.Header.Get("Accept-Encoding")) {
+	case "br":
+		body = t.brotlied()
+		h["Content-Encoding"] = brEncoding
+	case "gzip":
+		body = t.gzipped()
+		h["Content-Encoding"] = gzipEncoding
+	}
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(http.StatusOK)
-	w.Write(cached.body)
-	return nil
+	w.Write(body)
+}
+
+// Header values shared by every thread response (never modified).
+var (
+	cacheControl    = []string{"public, no-cache"}
+	brEncoding      = []string{"br"}
+	gzipEncoding    = []string{"gzip"}
+	jsonContentType = []string{"application/json"}
+)
+
+// acceptEncoding picks "br", "gzip" or "" from an Accept-Encoding header,
+// honouring q=0 as a refusal.
+func acceptEncoding(header string) string {
+	if header == "" {
+		return ""
+	}
+	br, gz := false, false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+			if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
+				continue
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "br":
+			br = true
+		case "gzip":
+			gz = true
+		}
+	}
+	switch {
+	case br:
+		return "br"
+	case gz:
+		return "gzip"
+	}
+	return ""
 }
 
 // buildThread nests a page's replies under their parents, keeping removed
 // and deleted comments only as tombstones above published replies.
 func buildThread(th comment.Thread) ThreadResponse {
 	out := ThreadResponse{
-		Article:  ThreadArticle{URL: th.Article.URL, Title: th.Article.Title, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
+		Article:  ThreadArticle{URL: th.Article.URL, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
 		Comments: make([]*ThreadComment, 0, len(th.Roots)),
 	}
 	all := make([]*ThreadComment, 0, len(th.Roots)+len(th.Replies))
@@ -238,6 +297,11 @@ func buildThread(th comment.Thread) ThreadResponse {
 		case p != nil:
 			p.Replies = append(p.Replies, n)
 		}
+	}
+	if th.Article.TitleVerified {
+		// Only the newsroom's own title is published, never the one the
+		// first commenter sent.
+		out.Article.Title = th.Article.Title
 	}
 	if !th.Next.IsZero() {
 		next := encodeCursor(th.Next)

@@ -129,7 +129,9 @@
     var lang = (d.lang || (host.closest("[lang]") || {}).lang || document.documentElement.lang || "en").toLowerCase().split("-")[0];
     var T = STRINGS[lang] || STRINGS.en;
     var locale = STRINGS[lang] ? (d.lang || document.documentElement.lang || lang) : "en";
-    var site = d.site, url = d.url || location.href.split("#")[0], title = d.title || document.title;
+    // One article, one thread: the page's canonical URL when it names one.
+    var canon = document.querySelector('link[rel="canonical"][href]');
+    var site = d.site, url = d.url || (canon && canon.href) || location.href.split("#")[0], title = d.title || document.title;
     var ownKey = "parley:own:" + site + ":" + url;
     var uid = "p" + (++widgetN) + "-";
     var root = host.attachShadow({ mode: "open" });

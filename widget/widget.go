@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 //go:embed embed.js
@@ -36,7 +37,9 @@ type bundle struct {
 	hash   string
 }
 
-var served = build()
+// served is built on first use, not at start: gzip at its best level costs
+// milliseconds that every start of the server would otherwise pay.
+var served = sync.OnceValue(build)
 
 func build() bundle {
 	css, err := json.Marshal(embedCSS)
@@ -56,13 +59,13 @@ func build() bundle {
 }
 
 // Script returns the script exactly as served, CSS included.
-func Script() []byte { return served.js }
+func Script() []byte { return served().js }
 
 // ScriptGzip returns the script as served to browsers that accept gzip.
-func ScriptGzip() []byte { return served.gz }
+func ScriptGzip() []byte { return served().gz }
 
 // Path is the content-hashed path of the script, cached for a year.
-func Path() string { return "/widget/embed." + served.hash + ".js" }
+func Path() string { return "/widget/embed." + served().hash + ".js" }
 
 // Handler serves the script at /embed.js (the stable address newsrooms put
 // in their pages: cached five minutes, revalidated by ETag) and at Path()
@@ -88,7 +91,7 @@ func Handler() http.Handler {
 
 func serve(w http.ResponseWriter, r *http.Request, cache string) {
 	h := w.Header()
-	etag := `"` + served.hash + `"`
+	etag := `"` + served().hash + `"`
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	h.Set("Cache-Control", cache)
 	h.Set("ETag", etag)
@@ -99,10 +102,10 @@ func serve(w http.ResponseWriter, r *http.Request, cache string) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := served.js
+	body := served().js
 	if acceptsGzip(r) {
 		h.Set("Content-Encoding", "gzip")
-		body = served.gz
+		body = served().gz
 	}
 	w.Write(body)
 }

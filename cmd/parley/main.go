@@ -116,6 +116,7 @@ func commands() []command {
 		{"version", "print the version, commit and model version", cmdVersion},
 		{"import", "import comments: import wordpress|disqus|isso|remark42|commento|parley FILE --site ID", cmdImport},
 		{"export", "export a site's comments: export --site ID [--format jsonl|wxr] [--private]", cmdExport},
+		{"bench", "seed a data set and measure a server under HTTP load: bench [--workloads a,b] [--json]", cmdBench},
 	}
 }
 

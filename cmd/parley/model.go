@@ -37,10 +37,19 @@ func (c classifier) ScoreContext(body string, cx moderation.Context, publicFigur
 	return r.Score, spans, r.Why
 }
 
-// loadClassifier returns the embedded model, or the one in path.
+// loadClassifier returns the embedded model, or the one in path. The
+// embedded model is decoded in the background: decoding it is the largest
+// part of a start, and the first submission is the first to need it (it
+// waits for the decoding if it comes sooner). A model file is read at once,
+// so that a bad one stops the start.
 func loadClassifier(path string) (moderation.Classifier, error) {
 	if path == "" {
-		return classifier{classify.Default()}, nil
+		c := &backgroundClassifier{ready: make(chan struct{})}
+		go func() {
+			c.m = classifier{classify.Default()}
+			close(c.ready)
+		}()
+		return c, nil
 	}
 	m, err := classify.LoadFile(path)
 	if err != nil {
@@ -48,6 +57,33 @@ func loadClassifier(path string) (moderation.Classifier, error) {
 	}
 	return classifier{m}, nil
 }
+
+// backgroundClassifier is a classifier whose model is still being decoded.
+type backgroundClassifier struct {
+	ready chan struct{}
+	m     classifier
+}
+
+func (c *backgroundClassifier) Score(body string) (float64, []comment.Span) {
+	<-c.ready
+	return c.m.Score(body)
+}
+
+func (c *backgroundClassifier) FlagThreshold() float64 {
+	<-c.ready
+	return c.m.FlagThreshold()
+}
+
+func (c *backgroundClassifier) ScoreContext(body string, cx moderation.Context, publicFigures string, threshold float64) (float64, []comment.Span, string) {
+	<-c.ready
+	return c.m.ScoreContext(body, cx, publicFigures, threshold)
+}
+
+// Both scorers read context and give the reason line.
+var (
+	_ moderation.ContextClassifier = classifier{}
+	_ moderation.ContextClassifier = (*backgroundClassifier)(nil)
+)
 
 // cmdModel hands `parley model ...` to the classify package. --db (or
 // PARLEY_DB) names the server database whose moderator decisions

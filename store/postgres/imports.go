@@ -49,7 +49,7 @@ func (t *importTx) article(ctx context.Context, c *comment.Comment) (int64, erro
 		return t.lastArticle, nil
 	}
 	var id int64
-	err := t.tx.QueryRow(ctx, `INSERT INTO articles (site_id, url, title, created_at) VALUES ($1, $2, $3, $4)
+	err := t.tx.QueryRow(ctx, `INSERT INTO articles (site_id, url, title, created_at, title_verified) VALUES ($1, $2, $3, $4, true)
 		ON CONFLICT (site_id, url) DO NOTHING RETURNING id`, t.siteID, c.ArticleURL, c.ArticleTitle, ts(c.CreatedAt)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = t.tx.QueryRow(ctx, `SELECT id FROM articles WHERE site_id = $1 AND url = $2`, t.siteID, c.ArticleURL).Scan(&id)

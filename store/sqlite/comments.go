@@ -112,14 +112,14 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 	return sites, storeErr(rows.Err(), "Site")
 }
 
-const articleCols = `id, site_id, url, title, closed, approved_count, created_at`
+const articleCols = `id, site_id, url, title, closed, approved_count, created_at, title_verified`
 
 func scanArticle(row interface{ Scan(...any) error }) (comment.Article, error) {
 	var a comment.Article
-	var closed int
+	var closed, verified int
 	var created int64
-	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &closed, &a.ApprovedCount, &created)
-	a.Closed = closed != 0
+	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &closed, &a.ApprovedCount, &created, &verified)
+	a.Closed, a.TitleVerified = closed != 0, verified != 0
 	a.CreatedAt = fromMicro(created)
 	return a, err
 }
@@ -142,17 +142,10 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 	return nil
 }
 
-// CreateComment stores a new comment and, for the first comment of an
-// article, the article itself, in one transaction committed with
-// synchronous=FULL: when it returns nil the comment is on disk.
-func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
+// createComment writes a new comment and, for the first comment of an
+// article, the article itself, inside the group commit's transaction tx.
+func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
 	c.Format = c.Format.OrMarkdown()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return storeErr(err, "Comment")
-	}
-	defer tx.Rollback()
-
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, c.SiteID).Scan(&exists); err != nil {
 		return storeErr(err, "Site")
@@ -225,7 +218,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			return storeErr(err, "Article")
 		}
 	}
-	return storeErr(tx.Commit(), "Comment")
+	return nil
 }
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,

@@ -102,7 +102,7 @@ func (t *importTx) article(ctx context.Context, c *comment.Comment) (int64, erro
 	var id int64
 	err := t.tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE site_id = ? AND url = ?`, t.siteID, c.ArticleURL).Scan(&id)
 	if err == sql.ErrNoRows {
-		res, err := t.tx.ExecContext(ctx, `INSERT INTO articles (site_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
+		res, err := t.tx.ExecContext(ctx, `INSERT INTO articles (site_id, url, title, created_at, title_verified) VALUES (?, ?, ?, ?, 1)`,
 			t.siteID, c.ArticleURL, c.ArticleTitle, micro(c.CreatedAt))
 		if err != nil {
 			return 0, storeErr(err, "Article")

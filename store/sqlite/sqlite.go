@@ -28,8 +28,9 @@ var migrations embed.FS
 
 // Store is comment.Store over SQLite.
 type Store struct {
-	w *sql.DB // one connection: every write
-	r *sql.DB // a pool: every read
+	w  *sql.DB // one connection: every write
+	r  *sql.DB // a pool: every read
+	gc *groupCommit
 }
 
 var _ comment.Store = (*Store)(nil)
@@ -80,6 +81,7 @@ func open(ctx context.Context, path string, pragmas []string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startGroupCommit()
 	if _, err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -223,6 +225,9 @@ func (s *Store) applyMigration(ctx context.Context, version int, base, body stri
 
 // Close closes both pools, checkpointing the WAL.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.stopGroupCommit()
+	}
 	return errors.Join(s.w.Close(), s.r.Close())
 }
 

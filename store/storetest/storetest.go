@@ -48,6 +48,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, metricsTests...)
 	tests = append(tests, credentialTests...)
 	tests = append(tests, importTests...)
+	tests = append(tests, submissionTests...)
 	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
