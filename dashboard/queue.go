@@ -35,6 +35,7 @@ func tabs() []tab {
 		{Name: "approved", Label: "Approved", Status: comment.StatusApproved},
 		{Name: "rejected", Label: "Rejected", Status: comment.StatusRejected},
 		{Name: "spam", Label: "Spam", Status: comment.StatusSpam},
+		{Name: "removed", Label: "Removed", Status: comment.StatusRemoved},
 	}
 }
 
@@ -58,6 +59,10 @@ type item struct {
 	OverLimit bool
 	Score     string // "0.87", or "" when not scored
 	ScorePct  int
+	// Revision is set on an author's edit of a published comment.
+	Revision *revision
+	// Why is the classifier's reason line for a flagged comment.
+	Why string
 }
 
 type queueData struct {
@@ -179,6 +184,9 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 			histories[key] = hist
 		}
 		it.History = hist
+		if err := h.revisionOf(ctx, &it); err != nil {
+			return nil, err
+		}
 		if c.ParentID != 0 {
 			p, err := h.Store.Comment(ctx, c.ParentID)
 			if err != nil && comment.ErrorCode(err) != comment.CodeNotFound {
@@ -187,6 +195,13 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 			if err == nil {
 				it.Parent = &p
 			}
+		}
+		if c.Flagged && c.Score >= 0 {
+			var cx moderation.Context
+			if it.Parent != nil {
+				cx = moderation.Context{Parent: it.Parent.Body, ParentAuthor: it.Parent.AuthorName}
+			}
+			it.Why = h.Policy.Why(site, c.Body, cx)
 		}
 		a := moderation.CheckWords(site, c.Body)
 		it.Banned, it.Suspect, it.Links = a.Banned, a.Suspect, a.Links
