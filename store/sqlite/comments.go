@@ -112,14 +112,14 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 	return sites, storeErr(rows.Err(), "Site")
 }
 
-const articleCols = `id, site_id, url, title, closed, approved_count, created_at`
+const articleCols = `id, site_id, url, title, closed, approved_count, created_at, title_verified`
 
 func scanArticle(row interface{ Scan(...any) error }) (comment.Article, error) {
 	var a comment.Article
-	var closed int
+	var closed, verified int
 	var created int64
-	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &closed, &a.ApprovedCount, &created)
-	a.Closed = closed != 0
+	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &closed, &a.ApprovedCount, &created, &verified)
+	a.Closed, a.TitleVerified = closed != 0, verified != 0
 	a.CreatedAt = fromMicro(created)
 	return a, err
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, metricsTests...)
 	tests = append(tests, credentialTests...)
+	tests = append(tests, nestingTests...)
 	tests = append(tests, importTests...)
 	ran := 0
 	for _, tt := range tests {
