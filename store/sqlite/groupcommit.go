@@ -197,8 +197,28 @@ func (s *Store) commitBatch(batch []*submission) {
 		// The batch's context, not the submitter's: interrupting a statement
 		// would roll back the whole transaction, everyone's comments with it.
 		results[i] = inSavepoint(ctx, tx, func() error { return createComment(ctx, tx, sub.c) })
+		if err := results[i]; err != nil && !refusal(err) {
+			// Not a refusal of this comment but a failure of the database
+			// (a full disk, an I/O error): SQLite may have rolled back the
+			// whole transaction, and whatever ran after would commit on
+			// its own. Fail the whole batch (answer gives this error to every
+			// comment not refused already); nothing of it is kept.
+			answer(err)
+			return
+		}
 	}
 	answer(storeErr(sqlTx.Commit(), "Comment"))
+}
+
+// refusal reports whether a submission's error refuses that comment alone
+// (an unknown site, a closed article, a bad parent), leaving the
+// transaction sound for the others in its batch.
+func refusal(err error) bool {
+	switch comment.ErrorCode(err) {
+	case comment.CodeInvalid, comment.CodeNotFound:
+		return true
+	}
+	return false
 }
 
 // inSavepoint runs fn in a savepoint of tx and rolls back only fn's writes
