@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
@@ -39,6 +40,10 @@ func (m *memStore) Site(_ context.Context, id string) (comment.Site, error) {
 
 func (m *memStore) Commenter(context.Context, string, []byte) (comment.Commenter, error) {
 	return comment.Commenter{}, nil
+}
+
+func (m *memStore) AddressBan(context.Context, string, []byte, time.Time) (comment.AddressBan, error) {
+	return comment.AddressBan{}, comment.Errorf(comment.CodeNotFound, "No ban.")
 }
 
 func (m *memStore) CreateComment(_ context.Context, c *comment.Comment) error {
