@@ -55,6 +55,10 @@ type SubmitResponse struct {
 	Status    string `json:"status"`
 	Message   string `json:"message"`
 	EditToken string `json:"edit_token"`
+	// ParentID, for a reply, is the comment it was stored under: the one
+	// asked for, or its ancestor when replies nest too deep (Notice says so).
+	ParentID *int64 `json:"parent_id,omitempty"`
+	Notice   string `json:"notice,omitempty"`
 }
 
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
@@ -305,8 +309,11 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		EditTokenHash: secret.TokenHash(token),
 		CreatedAt:     s.Now().UTC(),
 	}
+	var notice string
 	if req.ParentID != nil {
-		c.ParentID = *req.ParentID
+		if c.ParentID, notice, err = s.capNesting(ctx, *req.ParentID); err != nil {
+			return err
+		}
 	}
 	commenter, err := s.Store.Commenter(ctx, site.ID, c.EmailHMAC)
 	if err != nil {
@@ -330,7 +337,12 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Desk.Submit(ctx, c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})
+	s.articleTitleLater(*site, c.ArticleURL)
+	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
+	if c.ParentID != 0 {
+		resp.ParentID = &c.ParentID
+	}
+	writeJSON(w, http.StatusAccepted, resp)
 	return nil
 }
 
