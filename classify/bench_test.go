@@ -8,7 +8,7 @@ import (
 
 // benchComments are 300-character comments, a mix of attacks and criticism.
 func benchComments() []string {
-	base := parseContrast(contrastSuite)
+	base := contrastAll()
 	var out []string
 	for i := range base {
 		var b strings.Builder
@@ -38,4 +38,17 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(embeddedModel)), "model-bytes")
+}
+
+// BenchmarkScoreContext scores replies with their parent and author, under
+// the default public-figure policy.
+func BenchmarkScoreContext(b *testing.B) {
+	m := Default()
+	cs := benchComments()
+	c := Context{Parent: "The hotline is a start, but the patrol question decides everything, and the treaty draft leaves it open.", ParentAuthor: "Marta Olsen"}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		m.ScoreContext(cs[i%len(cs)], c)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "comments/s")
 }

@@ -25,27 +25,50 @@ func dataDir(t testing.TB) string {
 	return dir
 }
 
+// TestContrastSuite checks the suite's shape: at least 200 attacks and 200
+// criticisms, half of them replies, split into development and test halves,
+// and no text in both halves. How the model does on it is in the evaluation
+// (contrastMetrics), checked against the recorded baseline.
 func TestContrastSuite(t *testing.T) {
-	m := Default()
-	thr := m.FlagThreshold()
-	cases := parseContrast(contrastSuite)
-	var att, crit int
+	cases := contrastAll()
+	var att, crit, attReply, critReply, dev, test int
+	seen := map[string]bool{}
 	for _, c := range cases {
-		r := m.Score(c.Text)
+		k := normKey(c.Text)
+		if seen[k] {
+			t.Errorf("contrast case twice: %q", c.Text)
+		}
+		seen[k] = true
+		if c.Dev {
+			dev++
+		} else {
+			test++
+		}
 		if c.Attack {
 			att++
-			if r.Score < thr {
-				t.Errorf("attack not flagged (%.3f < %.2f): %s", r.Score, thr, c.Text)
+			if c.Parent != "" {
+				attReply++
 			}
 		} else {
 			crit++
-			if r.Score >= thr {
-				t.Errorf("criticism flagged (%.3f >= %.2f): %s", r.Score, thr, c.Text)
+			if c.Parent != "" {
+				critReply++
 			}
 		}
 	}
-	if att < 30 || crit < 30 {
-		t.Fatalf("contrast suite has %d attacks and %d criticisms, want at least 30 each", att, crit)
+	if att < 200 || crit < 200 {
+		t.Errorf("contrast suite has %d attacks and %d criticisms, want at least 200 each", att, crit)
+	}
+	if attReply < 100 || critReply < 100 {
+		t.Errorf("contrast suite has %d attack replies and %d criticism replies, want at least 100 each", attReply, critReply)
+	}
+	if test < 200 || dev < 200 {
+		t.Errorf("contrast suite: %d development and %d test cases, want at least 200 each", dev, test)
+	}
+	for _, e := range parseSeeds(seedExamples) {
+		if seen[normKey(e.Text)] {
+			t.Errorf("seed %q is a contrast case", e.Text)
+		}
 	}
 }
 

@@ -18,12 +18,14 @@ import (
 const usage = `usage: parley model <command> [flags]
 
 commands:
-  train   --data DIR --out FILE [--decisions] [--decisions-file FILE] [--limit N]
+  train   --data DIR --out FILE [--decisions] [--decisions-file FILE] [--limit N] [--licensed-only]
           train the ad hominem model (same data and recipe give the same bytes)
   eval    --data DIR [--model FILE] [--json] [--no-cv]
           evaluate on every dataset of data/README.md, one table
   score   [--model FILE]
-          read JSON lines {"text": ...} on stdin, write them back with "score"
+          read JSON lines {"text": ..., "parent": ...} on stdin ("parent", optional:
+          the text replied to, or {"text": ..., "author": ...}), write them back
+          with "score"
   explain [--model FILE] TEXT
           print the score and the words that drove it
 `
@@ -51,6 +53,7 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		useDecisions := fs.Bool("decisions", false, "add the server's moderator decisions, weighted")
 		decisionsFile := fs.String("decisions-file", "", "add moderator decisions from a TSV file: 0|1<TAB>text")
 		limit := fs.Int("limit", 0, "use only the first N rows of each source (testing)")
+		licensedOnly := fs.Bool("licensed-only", false, "train only on the seeds (and decisions): none of the four training sets that state no license")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -83,7 +86,11 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			ds = append(ds, more...)
 		}
 		start := time.Now()
-		m, err := Train(ctx, dir, ds, *limit, stderr)
+		rc := shippedRecipe
+		if *licensedOnly {
+			rc = licensedRecipe()
+		}
+		m, err := trainWith(ctx, dir, rc, ds, *limit, stderr)
 		if err != nil {
 			return err
 		}
@@ -175,11 +182,26 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // optional moderator decisions. limit > 0 uses only the first limit rows of
 // each source. Progress goes to log (may be nil).
 func Train(ctx context.Context, dir string, decisions []Decision, limit int, log io.Writer) (*Model, error) {
-	c, err := loadCorpus(dir, shippedRecipe, decisions, limit)
+	return trainWith(ctx, dir, shippedRecipe, decisions, limit, log)
+}
+
+// licensedRecipe is the shipped recipe on the seeds and decisions only.
+func licensedRecipe() recipe {
+	rc := shippedRecipe
+	rc.Name += "-licensed"
+	rc.LicensedOnly = true
+	return rc
+}
+
+func trainWith(ctx context.Context, dir string, rc recipe, decisions []Decision, limit int, log io.Writer) (*Model, error) {
+	c, err := loadCorpus(dir, rc, decisions, limit)
 	if err != nil {
 		return nil, err
 	}
-	return trainModel(ctx, c, trainOptions{Recipe: shippedRecipe, Limit: limit, Log: log})
+	if log != nil {
+		fmt.Fprintf(log, "training rows left out because a test split has them word for word: %d\n", c.dropped)
+	}
+	return trainModel(ctx, c, trainOptions{Recipe: rc, Limit: limit, Log: log})
 }
 
 // Encode returns the model in the versioned file format.
@@ -215,7 +237,9 @@ func scoreLines(m *Model, stdin io.Reader, stdout io.Writer) error {
 			continue
 		}
 		var in struct {
-			Text *string `json:"text"`
+			Text         *string         `json:"text"`
+			Parent       json.RawMessage `json:"parent"`
+			ParentAuthor string          `json:"parent_author"`
 		}
 		if err := json.Unmarshal(line, &in); err != nil || line[0] != '{' {
 			return fmt.Errorf("model score: line %d: want a JSON object with \"text\"", n)
@@ -223,7 +247,27 @@ func scoreLines(m *Model, stdin io.Reader, stdout io.Writer) error {
 		if in.Text == nil {
 			return fmt.Errorf("model score: line %d: missing \"text\"", n)
 		}
-		s := m.Score(*in.Text).Score
+		var s float64
+		if len(in.Parent) > 0 && string(in.Parent) != "null" {
+			// "parent": the text replied to, or {"text": ..., "author": ...}.
+			c := Context{ParentAuthor: in.ParentAuthor}
+			if err := json.Unmarshal(in.Parent, &c.Parent); err != nil {
+				var p struct {
+					Text   string `json:"text"`
+					Author string `json:"author"`
+				}
+				if err := json.Unmarshal(in.Parent, &p); err != nil {
+					return fmt.Errorf("model score: line %d: \"parent\" must be a string or {\"text\", \"author\"}", n)
+				}
+				c.Parent = p.Text
+				if p.Author != "" {
+					c.ParentAuthor = p.Author
+				}
+			}
+			s = m.ScoreContext(*in.Text, c).Score
+		} else {
+			s = m.Score(*in.Text).Score
+		}
 		body := bytes.TrimSpace(line[:len(line)-1]) // without the closing brace
 		w.Write(body)
 		if len(body) > 1 {
@@ -243,6 +287,9 @@ func explainTo(w io.Writer, m *Model, text string, color bool) {
 		verdict = "FLAGGED as a personal attack"
 	}
 	fmt.Fprintf(w, "score %.3f (flag threshold %.2f): %s\n", r.Score, m.FlagThreshold(), verdict)
+	if r.Score >= m.FlagThreshold() && r.Why != "" {
+		fmt.Fprintf(w, "why: %s\n", r.Why)
+	}
 	var b strings.Builder
 	prev := 0
 	open, closeMark := "[", "]"

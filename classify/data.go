@@ -343,6 +343,7 @@ func loadFallacies(dir string) ([]example, error) {
 type ucc struct {
 	Text                string
 	Antagonize, Hostile bool
+	Dev                 bool // from val.csv, the development split
 }
 
 func loadUCC(dir string) ([]ucc, error) {
@@ -357,7 +358,7 @@ func loadUCC(dir string) ([]ucc, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		for _, r := range rows[1:] {
-			out = append(out, ucc{Text: r[c[0]], Antagonize: r[c[1]] == "1", Hostile: r[c[2]] == "1"})
+			out = append(out, ucc{Text: r[c[0]], Antagonize: r[c[1]] == "1", Hostile: r[c[2]] == "1", Dev: f == "val.csv"})
 		}
 	}
 	return out, nil
@@ -408,4 +409,25 @@ func madlibIdentity(text string) string {
 		}
 	}
 	return ""
+}
+
+// loadNeutralParents returns the comments of the Unhealthy Comments test
+// file that no annotator found unhealthy in any way, as parents for the
+// threaded evaluation.
+func loadNeutralParents(dir string) ([]string, error) {
+	rows, err := readCSV(filepath.Join(dir, "unhealthy-comments-corpus", "test.csv"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := columns(rows[0], "comment", "antagonize", "hostile", "condescending", "dismissive", "healthy")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows[1:] {
+		if r[c[1]] == "0" && r[c[2]] == "0" && r[c[3]] == "0" && r[c[4]] == "0" && r[c[5]] == "1" && len(r[c[0]]) < 400 {
+			out = append(out, r[c[0]])
+		}
+	}
+	return out, nil
 }

@@ -28,7 +28,11 @@
 // hard negatives), the LOGIC fallacy examples (ad hominem vs the other
 // fallacies), the hand-written seeds in model/seeds.tsv, and optionally the
 // server's moderator decisions. Never the Unhealthy Comments Corpus
-// (evaluation only, by its license), never testdata/contrast.tsv.
+// (evaluation only, by its license), never the contrast suite
+// (testdata/contrast-*.tsv). Every data set has a development split (tuned
+// on) and a test split (only reported); see split.go. Training rows that
+// appear word for word in any evaluation set are dropped (116 Kaggle rows,
+// 8 OLID tweets and one seed in v4).
 //
 // Regenerate the shipped model and the recorded figures after changing
 // anything that affects training:
@@ -36,18 +40,26 @@
 //	go run ./classify/internal/modelcmd train --out classify/model/parley-adhominem.bin
 //	go run ./classify/internal/modelcmd eval --json > classify/testdata/eval-baseline.json
 //
-// Status against the targets (model adhominem-v3, see
-// testdata/eval-baseline.json for every figure; v1 figures in brackets):
+// Status against the targets (model adhominem-v4, test splits; see
+// testdata/eval-baseline.json for every figure, docs/classifier.md for the
+// model card; v3 figures, measured on the old protocol, in brackets):
 //
-//	Kaggle insults verification AUC  0.842 (0.828)  target 0.86  (miss 0.018; 2012 winner 0.842)
-//	OLID level B macro-F1            0.704 (0.690)  target 0.72  (miss 0.016)
-//	OLID level C macro-F1            0.603 (0.603)  target 0.60  met
-//	campaign personal vs policy AUC  0.814 (0.784)  target 0.85  (miss 0.036; 5-fold CV)
-//	UCC antagonize AUC               0.733 (0.735)  target 0.78  (miss 0.047)
-//	bias madlibs lowest identity AUC 0.969 (0.955)  target 0.90  met
-//	contrast suite                   60/60          target all   met
+//	Kaggle insults verification AUC  0.840 (0.842)  target 0.86  (miss 0.020; v3 had 116 rows in training that evaluation sets hold)
+//	OLID level B macro-F1            0.667 (0.704)  target 0.72  (miss 0.053; 240 tweets: dropping 8 training tweets moved it 0.037)
+//	OLID level C macro-F1            0.615 (0.603)  target 0.60  met
+//	campaign personal vs policy AUC  0.783 (0.814)  target 0.85  (miss 0.067; test half, 203 tweets; dev half 0.851)
+//	UCC antagonize AUC               0.728 (0.733)  target 0.78  (miss 0.052; test.csv only, v3 val+test)
+//	bias madlibs lowest identity AUC 0.965 (0.969)  target 0.90  met
+//	contrast suite (test, 100+100)   0.93 / 0.92    target 0.95 / 0.95  (attacks flagged / criticism passed)
 //
-// Tried: FTRL learning rate 0.1–0.4, 6 vs 12 epochs, L1 2e-4–0.03 (little
+// v4 (this round): development/test splits for every data set (split.go),
+// training deduplicated against every evaluation set, the two seeds in the
+// frame of a contrast case removed, the contrast suite rewritten (400 new
+// cases, half replies, dev/test), context (context.go), the reason line
+// (why.go), the public-figure policy. Not tried in this round: a word-order
+// model (CNN over subword embeddings or a second stage); no numbers.
+//
+// Earlier rounds (v1-v3) tried: FTRL learning rate 0.1–0.4, 6 vs 12 epochs, L1 2e-4–0.03 (little
 // effect), per-source weights (campaign tweets ×2–8 trade campaign AUC
 // against Kaggle and UCC AUC one for one), OLID group insults as attacks or
 // not (±0.003). Weight pruning to 200k/50k costs < 0.002 AUC. For v2: 2^22

@@ -136,6 +136,11 @@ type extractor struct {
 	order   []int32
 	nWord   int // feats[:nWord] are word-group features, the rest char
 	nBase   int // feats[nBase:nWord] are the lexicon cues
+	// context (context.go): set by ScoreContext, nil otherwise
+	cx     *ctxState
+	who    []uint8 // per kept token: whoParent, whoAuthor or 0
+	kept   []token
+	quoted int // tokens left out because they quote the parent
 }
 
 // extract tokenises text and fills e.feats. Word-group features come first.
@@ -146,12 +151,28 @@ func (e *extractor) extract(text string) []token {
 	e.th = e.th[:0]
 	e.kinds = e.kinds[:0]
 	e.lex = e.lex[:0]
+	e.who = e.who[:0]
+	e.quoted = 0
+	if e.cx != nil {
+		toks = e.applyContext(toks, buf)
+	}
 	for _, t := range toks {
 		w := buf[t.off : t.off+t.n]
 		e.th = append(e.th, hashBytes(w))
 		// One map lookup per token (string(w) does not allocate).
 		info := wordInfo[string(w)]
-		e.kinds = append(e.kinds, targetKind(info))
+		k := targetKind(info)
+		if e.cx != nil {
+			if who := e.cx.names[string(w)]; who != 0 {
+				// The parent's author or the article's author, named:
+				// a person, like "the minister" in "the minister is a W".
+				k = targetPerson
+				e.who = append(e.who, who)
+			} else {
+				e.who = append(e.who, 0)
+			}
+		}
+		e.kinds = append(e.kinds, k)
 		e.lex = append(e.lex, uint8(info>>8))
 	}
 	n := int32(len(toks))

@@ -117,3 +117,21 @@ func sortedByScore(scores []float64) []int {
 	})
 	return idx
 }
+
+// recallAt is the share of positives with score >= threshold, and how many
+// positives there are.
+func recallAt(scores []float64, ys []bool, threshold float64) (float64, int) {
+	var tp, n int
+	for i, s := range scores {
+		if ys[i] {
+			n++
+			if s >= threshold {
+				tp++
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN(), 0
+	}
+	return float64(tp) / float64(n), n
+}

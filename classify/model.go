@@ -307,6 +307,13 @@ type Span struct {
 type Result struct {
 	Score float64
 	Spans []Span
+	// Why is the reason line (why.go): whom the words that drove the score
+	// are aimed at. Meaningful when the score is at or above the threshold.
+	Why string
+	// Conduct is set by ScoreContext when the comment judges a public
+	// figure's conduct or competence without a label (the site's policy
+	// decided its score).
+	Conduct bool
 }
 
 // Score judges one comment.
@@ -317,6 +324,7 @@ func (m *Model) Score(text string) Result {
 	mg := m.scoreMain(e, len(toks))
 	res := Result{Score: m.calibrate(mg)}
 	res.Spans = m.explain(e, toks, text)
+	res.Why = m.why(e, toks, text)
 	return res
 }
 

@@ -55,10 +55,16 @@ type recipe struct {
 	LexSelect bool    // OLID A and B heads: use the lexicon cues where they help on the held-out tenth
 
 	noLex bool // set internally: train a head without the lexicon cues
+
+	// LicensedOnly trains on the sources that state a license or are
+	// Parley's own: the seeds and the moderators' decisions. It leaves out
+	// the four training sets that state none (Kaggle insults, OLID, the
+	// campaign tweets, LOGIC), and with OLID the OLID heads.
+	LicensedOnly bool
 }
 
 var shippedRecipe = recipe{
-	Name:     "adhominem-v3",
+	Name:     "adhominem-v4",
 	Seed:     20260301,
 	Epochs:   6,
 	MainBits: 20,
@@ -89,6 +95,7 @@ var seedExamples string
 
 // corpus is the training data, loaded once and featurised once.
 type corpus struct {
+	dropped  int // training rows left out because a test split has them
 	main     []example
 	olid     []olidRow
 	feats    map[string]*docFeats // by text; filled by featurize
@@ -131,8 +138,37 @@ func loadCorpus(dir string, rc recipe, decisions []Decision, limit int) (*corpus
 		}
 		return ex
 	}
+	// Deduplicate training against every test split: a row whose text
+	// appears word for word in an evaluation set is left out.
+	seen, err := testKeys(dir)
+	if err != nil {
+		return nil, err
+	}
+	if rc.LicensedOnly {
+		add := func(ex []example, w float64) {
+			for _, e := range ex {
+				if seen[normKey(e.Text)] {
+					c.dropped++
+					continue
+				}
+				e.W *= w
+				c.main = append(c.main, e)
+			}
+		}
+		add(parseSeeds(seedExamples), rc.WeightSeed)
+		var dex []example
+		for i, d := range decisions {
+			dex = append(dex, example{Text: d.Text, Y: d.Attack, W: 1, Key: fmt.Sprintf("decision/%d", i)})
+		}
+		add(dex, rc.WeightDecision)
+		return c, nil
+	}
 	add := func(ex []example, w float64) {
 		for _, e := range cap(ex) {
+			if seen[normKey(e.Text)] {
+				c.dropped++
+				continue
+			}
 			e.W *= w
 			c.main = append(c.main, e)
 		}
@@ -154,9 +190,15 @@ func loadCorpus(dir string, rc recipe, decisions []Decision, limit int) (*corpus
 	if limit > 0 && len(olid) > limit {
 		olid = olid[:limit]
 	}
-	c.olid = olid
-	var oex []example
 	for _, r := range olid {
+		if seen[normKey(r.Text)] {
+			c.dropped++
+			continue
+		}
+		c.olid = append(c.olid, r)
+	}
+	var oex []example
+	for _, r := range c.olid {
 		y := r.B == "TIN" && (r.C == "IND" || (rc.OLIDGroup && r.C == "GRP"))
 		oex = append(oex, example{Text: r.Text, Y: y, W: 1, Key: "olid/" + r.ID})
 	}
@@ -551,6 +593,9 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 		mu             sync.Mutex
 		done           int
 	)
+	if len(c.olid) == 0 {
+		opt.MainOnly = true // no OLID rows, no OLID heads
+	}
 	fits := 2
 	if !opt.MainOnly {
 		fits += 10
@@ -601,7 +646,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 	if !opt.MainOnly {
 		jobs = append(jobs, job{"olid", func() error {
 			var err error
-			aux, err = trainOLIDHeads(ctx, c, rc, func(name string, ep int) { report(name, ep, epochs) })
+			aux, err = trainOLIDHeads(ctx, c, rc, opt.Exclude, func(name string, ep int) { report(name, ep, epochs) })
 			return err
 		}})
 	}
@@ -647,7 +692,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 // file. Each binary decision threshold (and each level C class offset) is
 // tuned for macro-F1 on a held-out tenth, then the head is retrained on all
 // rows.
-func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(string, int)) ([]*head, error) {
+func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(string) bool, progress func(string, int)) ([]*head, error) {
 	if rc.AuxEpochs > 0 {
 		rc.Epochs = rc.AuxEpochs
 	}
@@ -675,7 +720,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, progress func(str
 		var allS trainSet
 		var all []olidRow
 		for _, r := range c.olid {
-			if !sp.keep(r) {
+			if !sp.keep(r) || (exclude != nil && exclude("olid/"+r.ID)) {
 				continue
 			}
 			all = append(all, r)

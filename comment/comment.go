@@ -87,7 +87,12 @@ type Site struct {
 	// TrackingParams are query parameters dropped from article URLs before
 	// matching, beside the usual utm_*, fbclid, gclid, mc_cid and mc_eid.
 	TrackingParams []string
-	CreatedAt      time.Time
+	// PublicFigures is whether judging a named public figure's conduct or
+	// competence counts as an attack: PublicFiguresAllowed ("" means
+	// allowed) or PublicFiguresAttack. Labels ("idiot", "liar") are attacks
+	// under both.
+	PublicFigures string
+	CreatedAt     time.Time
 }
 
 // Defaults of the lifecycle settings.
@@ -103,6 +108,12 @@ func (s Site) EditWindowOrDefault() time.Duration {
 	}
 	return s.EditWindow
 }
+
+// The public-figure policies of a site.
+const (
+	PublicFiguresAllowed = "allowed"
+	PublicFiguresAttack  = "attack"
+)
 
 // Mode is a site's moderation mode.
 type Mode string

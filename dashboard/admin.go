@@ -119,6 +119,12 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 		}
 		*t.dst = f
 	}
+	switch pf := r.PostFormValue("public_figures"); pf {
+	case "", comment.PublicFiguresAllowed, comment.PublicFiguresAttack:
+		site.PublicFigures = pf
+	default:
+		bad("public_figures", "must be allowed or attack")
+	}
 	if site.AutoRejectThreshold > 0 && site.FlagThreshold > 0 && site.AutoRejectThreshold < site.FlagThreshold {
 		bad("auto_reject_threshold", "must not be below the flag threshold")
 	}

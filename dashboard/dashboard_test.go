@@ -65,6 +65,12 @@ func (fixedScores) Score(body string) (float64, []comment.Span) {
 }
 func (fixedScores) FlagThreshold() float64 { return 0.7 }
 
+// ScoreContext makes fixedScores a classifier that gives a reason line.
+func (f fixedScores) ScoreContext(body string, _ moderation.Context, _ string, _ float64) (float64, []comment.Span, string) {
+	s, spans := f.Score(body)
+	return s, spans, "insult aimed at the person addressed"
+}
+
 func newEnv(t testing.TB, rateLimits bool) *env {
 	t.Helper()
 	ctx := context.Background()
@@ -365,6 +371,7 @@ func TestQueueShowsWhatModeratorsNeed(t *testing.T) {
 	_, page, _ := admin.get("/admin/queue/pending")
 	for _, want := range []string{
 		`The energy debate`, `<mark>fool</mark>`, `ad hominem 0.91`, `class="badge flag"`,
+		`<p class="why">Why flagged: insult aimed at the person addressed</p>`,
 		`1 approved · 0 rejected · first seen ` + e.clock.Now().Format("2 Jan 2006"), `ada@example.com`,
 		`suspect: press`, `class="links over">2 links`,
 		`Pending <span class="count" data-count="pending">3</span>`, `Flagged <span class="count" data-count="flagged">2</span>`,

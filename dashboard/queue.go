@@ -61,6 +61,8 @@ type item struct {
 	ScorePct  int
 	// Revision is set on an author's edit of a published comment.
 	Revision *revision
+	// Why is the classifier's reason line for a flagged comment.
+	Why string
 }
 
 type queueData struct {
@@ -193,6 +195,13 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 			if err == nil {
 				it.Parent = &p
 			}
+		}
+		if c.Flagged && c.Score >= 0 {
+			var cx moderation.Context
+			if it.Parent != nil {
+				cx = moderation.Context{Parent: it.Parent.Body, ParentAuthor: it.Parent.AuthorName}
+			}
+			it.Why = h.Policy.Why(site, c.Body, cx)
 		}
 		a := moderation.CheckWords(site, c.Body)
 		it.Banned, it.Suspect, it.Links = a.Banned, a.Suspect, a.Links

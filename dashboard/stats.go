@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/moderation"
 )
 
 // statsDays is how far back the statistics page looks.
@@ -25,6 +26,9 @@ type statsData struct {
 	QueueChart     template.HTML
 	DecisionsChart template.HTML
 	ScoresChart    template.HTML
+	// Calibration is the site's flag threshold curve (a site selected).
+	Calibration *calibrationData
+	Admin       bool
 }
 
 func (h *Handler) stats(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -53,7 +57,17 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request, s *session) erro
 		return err
 	}
 	days := fillDays(st.Days, first, statsDays)
-	d := statsData{Site: site, Sites: sites, Pending: st.Pending, Median: "—"}
+	d := statsData{Site: site, Sites: sites, Pending: st.Pending, Median: "—", Admin: s.Moderator.Role == comment.RoleAdmin}
+	if site != "" && h.Policy.Classifier != nil {
+		st, err := h.Store.Site(ctx, site)
+		if err != nil {
+			return err
+		}
+		if d.Calibration, err = h.calibration(r, st, moderation.DefaultPrecision); err != nil {
+			return err
+		}
+		d.Calibration.Applied = r.URL.Query().Get("calibrated")
+	}
 	if st.MedianResponse > 0 {
 		d.Median = humanDuration(st.MedianResponse)
 	}

@@ -198,6 +198,9 @@ type QueueItem struct {
 	Score     *float64       `json:"score"`
 	Flagged   bool           `json:"flagged"`
 	Spans     []comment.Span `json:"spans"`
+	// Why is the classifier's reason line for a flagged comment ("insult
+	// aimed at the person replied to"); empty otherwise.
+	Why       string         `json:"why"`
 	Reason    comment.Reason `json:"reason,omitempty"`
 	Note      string         `json:"note,omitempty"`
 	DecidedAt string         `json:"decided_at,omitempty"`
@@ -301,8 +304,12 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := queueResponse{Items: make([]QueueItem, 0, len(items)), Counts: counts}
+	sites := map[string]comment.Site{}
 	for _, c := range items {
 		it := NewQueueItem(c)
+		if it.Why, err = s.queueWhy(r.Context(), c, sites); err != nil {
+			return err
+		}
 		if c.RevisionOf != 0 {
 			if orig, err := s.Store.Comment(r.Context(), c.RevisionOf); err == nil {
 				it.PreviousBody = orig.Body
@@ -374,7 +381,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.A
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, NewQueueItem(c))
+	it := NewQueueItem(c)
+	if it.Why, err = s.queueWhy(r.Context(), c, map[string]comment.Site{}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, it)
 	return nil
 }
 

@@ -7,13 +7,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/moderation"
 )
 
 // CheckRequest is the body of POST /api/v1/check.
 type CheckRequest struct {
 	Body string `json:"body"`
-	// Site, when given, applies that site's flag threshold.
+	// Site, when given, applies that site's flag threshold and
+	// public-figure policy.
 	Site string `json:"site"`
+	// ParentID, when given, is the approved comment the text replies to:
+	// the text is scored with it as context.
+	ParentID *int64 `json:"parent_id"`
 }
 
 // CheckResponse tells the form whether a text reads as a personal attack
@@ -23,6 +28,9 @@ type CheckResponse struct {
 	Flagged   bool           `json:"flagged"`
 	Threshold float64        `json:"threshold"`
 	Spans     []comment.Span `json:"spans"`
+	// Why says in one short line whom the attack is aimed at ("insult
+	// aimed at the person replied to"); empty when not flagged.
+	Why string `json:"why"`
 }
 
 func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
@@ -40,6 +48,8 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		return comment.Invalid(comment.FieldError{Field: "body", Message: "must be at most " + strconv.Itoa(MaxBodyRunes) + " characters"})
 	case checkText(req.Body, true) != "":
 		return comment.Invalid(comment.FieldError{Field: "body", Message: checkText(req.Body, true)})
+	case req.ParentID != nil && *req.ParentID <= 0:
+		return comment.Invalid(comment.FieldError{Field: "parent_id", Message: "must be a positive comment id"})
 	}
 	var site comment.Site
 	if req.Site != "" {
@@ -62,8 +72,19 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return comment.TooMany("checks from your address", wait)
 	}
-	a := s.Policy.Assess(site, req.Body)
-	out := CheckResponse{Score: a.Score, Flagged: a.Flagged, Threshold: s.Policy.Threshold(site), Spans: a.Spans}
+	var cx moderation.Context
+	if req.ParentID != nil {
+		c, ok, err := s.replyContext(r.Context(), req.Site, *req.ParentID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return comment.Invalid(comment.FieldError{Field: "parent_id", Message: "is not an approved comment of this site"})
+		}
+		cx = c
+	}
+	a := s.Policy.AssessContext(site, req.Body, cx)
+	out := CheckResponse{Score: a.Score, Flagged: a.Flagged, Threshold: s.Policy.Threshold(site), Spans: a.Spans, Why: a.Why}
 	if out.Spans == nil {
 		out.Spans = []comment.Span{}
 	}

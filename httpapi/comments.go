@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -322,7 +323,16 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Desk.Refusal(ctx, site.ID, commenter, ipHash); err != nil {
 		return err
 	}
-	a := s.Policy.Assess(*site, req.Body)
+	// Scored in context: a reply with the comment it answers.
+	var cx moderation.Context
+	if c.ParentID != 0 {
+		if pc, ok, err := s.replyContext(ctx, site.ID, c.ParentID); err != nil {
+			return err
+		} else if ok {
+			cx = pc
+		}
+	}
+	a := s.Policy.AssessContext(*site, req.Body, cx)
 	c.Score, c.Spans = a.Score, a.Spans
 	o := a.Initial(*site, commenter.Standing)
 	c.Flagged = o.Flagged

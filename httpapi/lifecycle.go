@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/desk"
+	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
 
@@ -121,7 +122,16 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request) error {
 	if msg := checkBody(req.Body); msg != "" {
 		return comment.Invalid(comment.FieldError{Field: "body", Message: msg})
 	}
-	a := s.Policy.Assess(site, req.Body)
+	// An edited reply is scored with the comment it answers, as at submission.
+	var cx moderation.Context
+	if c.ParentID != 0 {
+		if pc, ok, err := s.replyContext(r.Context(), site.ID, c.ParentID); err != nil {
+			return err
+		} else if ok {
+			cx = pc
+		}
+	}
+	a := s.Policy.AssessContext(site, req.Body, cx)
 	o := a.Initial(site, comment.StandingNone)
 	if o.Status == comment.StatusRejected && o.By != "" {
 		// A rule that would reject it as a new comment refuses the edit.

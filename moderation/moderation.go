@@ -23,6 +23,9 @@ type Assessment struct {
 	Spans      []comment.Span
 	Flagged    bool // at or above the site's flag threshold: first in the queue, never auto-approved
 	AutoReject bool // at or above the site's auto-reject threshold, when it has one
+	// Why is one short line saying whom the attack is aimed at, when
+	// flagged by a classifier that reads context (AssessContext).
+	Why string
 	// Banned and Suspect are the site's banned and suspect words found in
 	// the body; Links counts its links.
 	Banned  []string

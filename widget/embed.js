@@ -34,6 +34,7 @@
       failed: "Your comment could not be sent. Check your connection and try again.",
       warnTitle: "This may read as a personal attack",
       warnText: "Criticise ideas, not people. These words stood out:",
+      why: "Why: ", whys: {},
       rephrase: "Rephrase", sendAnyway: "Send anyway",
       pending: "Awaiting moderation", published: "Published",
       rejected: "Not published", dismiss: "Dismiss",
@@ -71,6 +72,16 @@
       failed: "Votre commentaire n’a pas pu être envoyé. Vérifiez votre connexion et réessayez.",
       warnTitle: "Ce texte peut passer pour une attaque personnelle",
       warnText: "Critiquez les idées, pas les personnes. Ces mots ressortent :",
+      why: "Pourquoi : ",
+      whys: {
+        "insult aimed at the person replied to": "insulte visant la personne à qui vous répondez",
+        "insult aimed at the person addressed": "insulte visant la personne interpellée",
+        "insult aimed at the article's author": "insulte visant l’auteur de l’article",
+        "insult aimed at a person named in the comment": "insulte visant une personne nommée dans le commentaire",
+        "slur about a group": "propos injurieux envers un groupe",
+        "profanity, no target": "grossièretés, sans cible",
+        "hostile words, no clear target": "mots hostiles, sans cible précise"
+      },
       rephrase: "Reformuler", sendAnyway: "Envoyer quand même",
       pending: "En attente de modération", published: "Publié",
       rejected: "Non publié", dismiss: "Masquer",
@@ -261,7 +272,7 @@
     }
 
     function hideWarn() { warn.hidden = true; warn.textContent = ""; sendBtn.hidden = false; }
-    function showWarn(body, spans) {
+    function showWarn(body, spans, why) {
       var text = el("p", { "class": "quote" }), at = 0;
       spans.map(function (s) { return [utf16At(body, s.start), utf16At(body, s.end)]; })
         .sort(function (a, b) { return a[0] - b[0]; })
@@ -275,6 +286,7 @@
       warn.append(
         el("h3", { id: uid + "warn-title", text: T.warnTitle }),
         el("p", { id: uid + "warn-text", text: T.warnText }), text,
+        why ? el("p", { "class": "why", text: T.why + (T.whys[why] || why) }) : "",
         el("div", { "class": "actions" }, [
           el("button", { type: "button", text: T.rephrase, onclick: function () { hideWarn(); fields.body.input.focus(); } }),
           el("button", { type: "button", "class": "anyway", text: T.sendAnyway, onclick: function () { confirmed = true; hideWarn(); send(); } })
@@ -291,10 +303,12 @@
       if (errs.length) return showErrors(errs);
       if (confirmed || !checkable) return send();
       sendBtn.disabled = true;
-      api("POST", "/api/v1/check", { body: v.body, site: site }).then(function (r) {
+      var check = { body: v.body, site: site };
+      if (parentID) check.parent_id = parentID;
+      api("POST", "/api/v1/check", check).then(function (r) {
         sendBtn.disabled = false;
         if (r.status === 404 || r.status === 405) checkable = false;
-        if (r.ok && r.json.flagged) return showWarn(v.body, r.json.spans || []);
+        if (r.ok && r.json.flagged) return showWarn(v.body, r.json.spans || [], r.json.why);
         send();
       }, function () { sendBtn.disabled = false; send(); });
     }

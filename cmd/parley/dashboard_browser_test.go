@@ -239,4 +239,28 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	do(t, ann, "statistics", chromedp.Navigate(base+"/admin/stats"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
 	dashboardScreenshot(t, ann, "stats.png")
+	// One site's statistics carry its flag threshold calibration curve; its
+	// settings page the public-figure policy.
+	do(t, ann, "statistics of a site", chromedp.Navigate(base+"/admin/stats?site=news"), chromedp.WaitVisible(chromedp.CSS("table.curve")))
+	axePage(t, ann, "statistics with the calibration curve")
+	do(t, ann, "site settings", chromedp.Navigate(base+"/admin/sites/news"), chromedp.WaitVisible(chromedp.CSS(`input[name=public_figures]`)))
+	axePage(t, ann, "site settings")
+}
+
+// axePage fails on any serious or critical axe-core violation of a
+// dashboard page (which, unlike the widget, may have few form fields).
+func axePage(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	res := axeRun(t, ctx, what)
+	if res.Version == "" {
+		t.Fatalf("%s: axe did not run", what)
+	}
+	t.Logf("%s: axe %s, %d violations", what, res.Version, len(res.Violations))
+	for _, v := range res.Violations {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			for _, n := range v.Nodes {
+				t.Errorf("%s: axe %s (%s): %s at %v: %.200s", what, v.ID, v.Impact, v.Help, n.Target, n.HTML)
+			}
+		}
+	}
 }

@@ -25,6 +25,18 @@ func (c classifier) Score(body string) (float64, []comment.Span) {
 
 func (c classifier) FlagThreshold() float64 { return c.m.FlagThreshold() }
 
+// ScoreContext scores a comment with the comment it replies to, under the
+// site's public-figure policy and flag threshold, and says why.
+func (c classifier) ScoreContext(body string, cx moderation.Context, publicFigures string, threshold float64) (float64, []comment.Span, string) {
+	r := c.m.ScoreContext(body, classify.Context{Parent: cx.Parent, ParentAuthor: cx.ParentAuthor, ArticleAuthor: cx.ArticleAuthor,
+		PublicFigures: publicFigures, Threshold: threshold})
+	spans := make([]comment.Span, len(r.Spans))
+	for i, s := range r.Spans {
+		spans[i] = comment.Span{Start: s.Start, End: s.End, Text: s.Text}
+	}
+	return r.Score, spans, r.Why
+}
+
 // loadClassifier returns the embedded model, or the one in path. The
 // embedded model is decoded in the background: decoding it is the largest
 // part of a start, and the first submission is the first to need it (it
@@ -61,6 +73,17 @@ func (c *backgroundClassifier) FlagThreshold() float64 {
 	<-c.ready
 	return c.m.FlagThreshold()
 }
+
+func (c *backgroundClassifier) ScoreContext(body string, cx moderation.Context, publicFigures string, threshold float64) (float64, []comment.Span, string) {
+	<-c.ready
+	return c.m.ScoreContext(body, cx, publicFigures, threshold)
+}
+
+// Both scorers read context and give the reason line.
+var (
+	_ moderation.ContextClassifier = classifier{}
+	_ moderation.ContextClassifier = (*backgroundClassifier)(nil)
+)
 
 // cmdModel hands `parley model ...` to the classify package. --db (or
 // PARLEY_DB) names the server database whose moderator decisions

@@ -20,10 +20,10 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit,
-		edit_window_seconds, report_hold, address_ban_days, tracking_params, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
 		string(site.Mode), lists[1], lists[2], site.LinkLimit, int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3],
-		ts(site.CreatedAt))
+		site.PublicFigures, ts(site.CreatedAt))
 	return storeErr(err, "Site")
 }
 
@@ -48,9 +48,9 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3,
 		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7, edit_window_seconds = $8, report_hold = $9,
-		address_ban_days = $10, tracking_params = $11 WHERE id = $12`,
+		address_ban_days = $10, tracking_params = $11, public_figures = $12 WHERE id = $13`,
 		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit,
-		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.ID)
+		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -61,7 +61,7 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 }
 
 const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at,
-	edit_window_seconds, report_hold, address_ban_days, tracking_params`
+	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures`
 
 func scanSite(row pgx.Row) (comment.Site, error) {
 	var site comment.Site
@@ -69,7 +69,7 @@ func scanSite(row pgx.Row) (comment.Site, error) {
 	var mode string
 	var window int64
 	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.CreatedAt,
-		&window, &site.ReportHold, &site.AddressBanDays, &tracking); err != nil {
+		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures); err != nil {
 		return site, err
 	}
 	site.EditWindow = time.Duration(window) * time.Second

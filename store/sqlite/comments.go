@@ -18,10 +18,10 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit,
-		edit_window_seconds, report_hold, address_ban_days, tracking_params, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
 		string(site.Mode), lists[1], lists[2], site.LinkLimit, int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3],
-		micro(site.CreatedAt))
+		site.PublicFigures, micro(site.CreatedAt))
 	return storeErr(err, "Site")
 }
 
@@ -46,9 +46,9 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ?,
 		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ?, edit_window_seconds = ?, report_hold = ?, address_ban_days = ?,
-		tracking_params = ? WHERE id = ?`,
+		tracking_params = ?, public_figures = ? WHERE id = ?`,
 		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit,
-		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.ID)
+		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -59,14 +59,14 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 }
 
 const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at,
-	edit_window_seconds, report_hold, address_ban_days, tracking_params`
+	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures`
 
 func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 	var site comment.Site
 	var origins, mode, banned, suspect, tracking string
 	var created, window int64
 	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &created,
-		&window, &site.ReportHold, &site.AddressBanDays, &tracking); err != nil {
+		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures); err != nil {
 		return site, err
 	}
 	site.EditWindow = time.Duration(window) * time.Second

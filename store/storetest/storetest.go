@@ -44,6 +44,7 @@ func Run(t *testing.T, open Open) {
 	}
 	tests = append(tests, dashboardTests...)
 	tests = append(tests, submissionTests...)
+	tests = append(tests, classifierTests...)
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, metricsTests...)
 	tests = append(tests, credentialTests...)
