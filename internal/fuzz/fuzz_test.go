@@ -47,6 +47,22 @@ func (m *memStore) AddressBan(context.Context, string, []byte, time.Time) (comme
 	return comment.AddressBan{}, comment.Errorf(comment.CodeNotFound, "No ban.")
 }
 
+// Comment is the parent a reply is scored with: comment 7 exists, no other.
+func (m *memStore) Comment(_ context.Context, id int64) (comment.Comment, error) {
+	if id == 7 {
+		return comment.Comment{ID: 7, SiteID: "news", Status: comment.StatusApproved, AuthorName: "Bob", Body: "Bob's point."}, nil
+	}
+	return comment.Comment{}, comment.Errorf(comment.CodeNotFound, "Comment not found.")
+}
+
+// Ancestry is the chain from a thread's root to id: comment 7 is a root.
+func (m *memStore) Ancestry(_ context.Context, id int64) ([]int64, error) {
+	if id == 7 {
+		return []int64{7}, nil
+	}
+	return nil, comment.Errorf(comment.CodeNotFound, "Comment not found.")
+}
+
 func (m *memStore) CreateComment(_ context.Context, c *comment.Comment) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -71,6 +87,13 @@ func FuzzSubmit(f *testing.F) {
 		f.Add(raw)
 	}
 	add(valid)
+	reply := map[string]any{"parent_id": 7}
+	for k, v := range valid {
+		reply[k] = v
+	}
+	add(reply)
+	reply["parent_id"] = 8
+	add(reply)
 	for _, s := range []string{`{}`, `[]`, `"x"`, `1`, `null`, `{"parent_id":"1"}`, `{"parent_id":-1}`, `{"body":1e400}`,
 		`{"a":1}{"b":2}`, "{\"body\":\"\xff\"}", `{"site":"news","parent_id":9223372036854775808}`} {
 		f.Add([]byte(s))

@@ -83,6 +83,16 @@ func TestBusDeadPeerDoesNotDelayPublish(t *testing.T) {
 	dead := fakePeer(t, dbURL, sa.Schema(), "deadbeefdeadbeef")
 	waitPeers(t, a, 2)
 
+	// The bound holds while PostgreSQL answers the probe quickly; on a
+	// machine so loaded that it does not, the first publish waits for the
+	// probe's answer. Time one such query to know which case this is.
+	probeStart := time.Now()
+	var n int
+	if err := dead.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1)", []string{"x"}).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	probe := time.Since(probeStart)
+
 	dead.Close(ctx) // killed: its connection closes, no goodbye
 	for i := range 5 {
 		payload := json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))
@@ -97,8 +107,12 @@ func TestBusDeadPeerDoesNotDelayPublish(t *testing.T) {
 		if !got {
 			t.Errorf("publish %d returned before the live peer delivered it", i)
 		}
-		if took > 100*time.Millisecond {
-			t.Errorf("publish %d with a dead peer took %v, want at most 100 ms", i, took)
+		limit := 100 * time.Millisecond
+		if i == 0 && probe > 20*time.Millisecond {
+			limit += 2 * probe // a loaded database: the documented exception
+		}
+		if took > limit {
+			t.Errorf("publish %d with a dead peer took %v, want at most %v (a probe query took %v)", i, took, limit, probe)
 		}
 		t.Logf("publish %d: %v", i, took)
 	}
