@@ -128,6 +128,10 @@ type Article struct {
 	CreatedAt time.Time
 	// ApprovedCount is the number of approved comments, kept by the store.
 	ApprovedCount int
+	// TitleVerified says Title came from the newsroom (the article page's
+	// og:title or <title>, a moderator, an import), not from the first
+	// commenter; only a verified title is published.
+	TitleVerified bool
 }
 
 // Span is a byte range of a comment body that drove its ad hominem score.

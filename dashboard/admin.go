@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
@@ -26,9 +27,12 @@ type siteForm struct {
 	Origins      string
 	BannedWords  string
 	SuspectWords string
-	Saved        bool
-	Errors       []comment.FieldError
-	Article      string
+	// TrackingParams and EditMinutes are the lifecycle settings as typed.
+	TrackingParams string
+	EditMinutes    int
+	Saved          bool
+	Errors         []comment.FieldError
+	Article        string
 }
 
 func newSiteForm(site comment.Site) siteForm {
@@ -36,7 +40,8 @@ func newSiteForm(site comment.Site) siteForm {
 		site.Mode = comment.ModePremoderate
 	}
 	return siteForm{Site: site, Origins: strings.Join(site.Origins, "\n"),
-		BannedWords: strings.Join(site.BannedWords, "\n"), SuspectWords: strings.Join(site.SuspectWords, "\n")}
+		BannedWords: strings.Join(site.BannedWords, "\n"), SuspectWords: strings.Join(site.SuspectWords, "\n"),
+		TrackingParams: strings.Join(site.TrackingParams, "\n"), EditMinutes: int(site.EditWindow / time.Minute)}
 }
 
 func (h *Handler) sitePage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -80,7 +85,8 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 	}
 	var errs []comment.FieldError
 	bad := func(field, msg string) { errs = append(errs, comment.FieldError{Field: field, Message: msg}) }
-	form := siteForm{Origins: r.PostFormValue("origins"), BannedWords: r.PostFormValue("banned_words"), SuspectWords: r.PostFormValue("suspect_words")}
+	form := siteForm{Origins: r.PostFormValue("origins"), BannedWords: r.PostFormValue("banned_words"), SuspectWords: r.PostFormValue("suspect_words"),
+		TrackingParams: r.PostFormValue("tracking_params")}
 	site.Origins = nil
 	for _, o := range splitList(form.Origins) {
 		n, ok := normalizeOrigin(o)
@@ -138,16 +144,45 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 	} else {
 		site.LinkLimit = 0
 	}
+	for _, n := range []struct {
+		field    string
+		min, max int
+		dst      *int
+		msg      string
+	}{
+		{"edit_minutes", 0, 7 * 24 * 60, &form.EditMinutes, "must be a whole number of minutes from 0 (the default, 15) to 10080"},
+		{"report_hold", 0, 1000, &site.ReportHold, "must be a whole number from 0 (never hold) to 1000"},
+		{"address_ban_days", 0, 365, &site.AddressBanDays, "must be a whole number of days from 0 (the default, 7) to 365"},
+	} {
+		v := strings.TrimSpace(r.PostFormValue(n.field))
+		if v == "" {
+			*n.dst = 0
+			continue
+		}
+		i, err := strconv.Atoi(v)
+		if err != nil || i < n.min || i > n.max {
+			bad(n.field, n.msg)
+			continue
+		}
+		*n.dst = i
+	}
+	site.EditWindow = time.Duration(form.EditMinutes) * time.Minute
+	site.TrackingParams = splitList(form.TrackingParams)
+	for _, p := range site.TrackingParams {
+		if len(p) > 100 || strings.ContainsAny(p, "&=#? \t") {
+			bad("tracking_params", fmt.Sprintf("%q is not a query parameter name", p))
+			break
+		}
+	}
 	if len(errs) > 0 {
 		form.Site, form.Errors = site, errs
 		h.render(w, r, http.StatusUnprocessableEntity, "site", s, "Site "+site.ID, form)
 		return nil
 	}
-	if err := h.Store.UpdateSite(r.Context(), site); err != nil {
+	// Through the desk: every instance drops its cached copy of the site.
+	if err := h.Desk.UpdateSite(r.Context(), site); err != nil {
 		return err
 	}
-	// Every instance drops its cached copy of the site (thread reads).
-	h.API.SiteChanged(r.Context(), site.ID)
 	http.Redirect(w, r, "/admin/sites/"+site.ID+"?saved=1", http.StatusSeeOther)
 	return nil
 }

@@ -548,12 +548,14 @@ func TestSiteSettings(t *testing.T) {
 	ctx := context.Background()
 	admin := e.loggedIn("ann")
 	form := url.Values{"csrf_token": {admin.csrf}, "origins": {"https://news.example\nhttp://localhost:8080/"}, "mode": {"premoderate"},
-		"flag_threshold": {"0.6"}, "auto_reject_threshold": {""}, "banned_words": {"casino\nCafé"}, "suspect_words": {"press"}, "link_limit": {"2"}}
+		"flag_threshold": {"0.6"}, "auto_reject_threshold": {""}, "banned_words": {"casino\nCafé"}, "suspect_words": {"press"}, "link_limit": {"2"},
+		"edit_minutes": {"30"}, "report_hold": {"3"}, "address_ban_days": {"2"}, "tracking_params": {"ref\nsource"}}
 	if code, body, _ := admin.post("/admin/sites/news", form, false); code != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", code, body)
 	}
 	site, _ := e.store.Site(ctx, "news")
-	if site.FlagThreshold != 0.6 || len(site.Origins) != 2 || site.Origins[1] != "http://localhost:8080" || site.LinkLimit != 2 || len(site.BannedWords) != 2 {
+	if site.FlagThreshold != 0.6 || len(site.Origins) != 2 || site.Origins[1] != "http://localhost:8080" || site.LinkLimit != 2 || len(site.BannedWords) != 2 ||
+		site.EditWindow != 30*time.Minute || site.ReportHold != 3 || site.AddressBanDays != 2 || len(site.TrackingParams) != 2 {
 		t.Errorf("saved site = %+v", site)
 	}
 	banned := e.submit("Ada", "ada@example.com", "Visit the CASINO tonight")
@@ -564,12 +566,13 @@ func TestSiteSettings(t *testing.T) {
 			t.Errorf("comment %d: %s %q, want %s", id, got.Status, got.Note, want)
 		}
 	}
-	bad := url.Values{"csrf_token": {admin.csrf}, "origins": {"news.example"}, "mode": {"sometimes"}, "flag_threshold": {"2"}, "link_limit": {"-1"}}
+	bad := url.Values{"csrf_token": {admin.csrf}, "origins": {"news.example"}, "mode": {"sometimes"}, "flag_threshold": {"2"}, "link_limit": {"-1"},
+		"edit_minutes": {"x"}, "report_hold": {"-2"}, "address_ban_days": {"999"}, "tracking_params": {"a=b"}}
 	code, page, _ := admin.post("/admin/sites/news", bad, false)
 	if code != 422 {
 		t.Errorf("bad settings: %d", code)
 	}
-	for _, field := range []string{"origins", "mode", "flag_threshold", "link_limit"} {
+	for _, field := range []string{"origins", "mode", "flag_threshold", "link_limit", "edit_minutes", "report_hold", "address_ban_days", "tracking_params"} {
 		if !strings.Contains(page, "<strong>"+field+"</strong>") {
 			t.Errorf("bad settings page does not name %s", field)
 		}

@@ -84,12 +84,18 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			// The body is JSON but not an object (an array, a string…).
+			return badRequest("The request body must be a JSON object.")
 		case errors.As(err, &te):
 			return badRequest("A field has the wrong type.", comment.FieldError{Field: te.Field, Message: "must be a " + jsonType(te.Type.String())})
 		case errors.As(err, &se):
 			return badRequest(fmt.Sprintf("The request body is not valid JSON (at byte %d).", se.Offset))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if field == "" {
+				return badRequest("The request has a field with an empty name.")
+			}
 			return badRequest("The request has an unknown field.", comment.FieldError{Field: field, Message: "is not a known field"})
 		case errors.Is(err, io.EOF):
 			return badRequest("The request body is empty; it must be a JSON object.")
@@ -332,6 +338,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Desk.Submit(ctx, c); err != nil {
 		return err
 	}
+	s.articleTitleLater(*site, c.ArticleURL)
 	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
 	if c.ParentID != 0 {
 		resp.ParentID = &c.ParentID

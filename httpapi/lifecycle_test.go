@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -380,5 +381,63 @@ func TestTrackingParametersOneThread(t *testing.T) {
 		if got := httpapi.NormalizeArticleURL(in, []string{"ref"}); got != want {
 			t.Errorf("NormalizeArticleURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Every new endpoint refuses bad input with a 4xx that names the problem,
+// and nothing changes.
+func TestLifecycleBadInput(t *testing.T) {
+	e := newEnv(t)
+	pub := e.published(validSubmission())
+	tok := pub.EditToken
+	big := `{"body":"` + strings.Repeat("x", 70<<10) + `"}`
+	for _, tt := range []struct {
+		method, path, body string
+		admin              bool
+		want               int
+	}{
+		{"PATCH", fmt.Sprintf("/api/v1/comments/%d?token=%s", pub.ID, tok), `{"body":`, false, 400},
+		{"PATCH", fmt.Sprintf("/api/v1/comments/%d?token=%s", pub.ID, tok), `{"text":"x"}`, false, 400},
+		{"PATCH", fmt.Sprintf("/api/v1/comments/%d?token=%s", pub.ID, tok), big, false, 413},
+		{"PATCH", fmt.Sprintf("/api/v1/comments/%d", pub.ID), `{"body":"x"}`, false, 400},
+		{"PATCH", "/api/v1/comments/0?token=x", `{"body":"x"}`, false, 400},
+		{"PATCH", fmt.Sprintf("/api/v1/comments/%d?token=%s", pub.ID+100, tok), `{"body":"x"}`, false, 404},
+		{"DELETE", fmt.Sprintf("/api/v1/comments/%d?token=wrong", pub.ID), ``, false, 404},
+		{"POST", fmt.Sprintf("/api/v1/comments/%d/reports", pub.ID), `[]`, false, 400},
+		{"POST", fmt.Sprintf("/api/v1/comments/%d/reports", pub.ID), `{"reason":"spam","email":"not an address"}`, false, 422},
+		{"POST", fmt.Sprintf("/api/v1/comments/%d/appeal?token=%s", pub.ID, tok), `{"message":"x"}`, false, 409},
+		{"POST", fmt.Sprintf("/api/v1/admin/comments/%d/remove", pub.ID), `{"reason":"legal","note":"` + strings.Repeat("n", 2001) + `"}`, true, 422},
+		{"POST", fmt.Sprintf("/api/v1/admin/comments/%d/remove", pub.ID), `{"reason":"because"}`, true, 422},
+		{"POST", fmt.Sprintf("/api/v1/admin/comments/%d/appeal", pub.ID), `{"outcome":"upheld"}`, true, 404},
+		{"POST", fmt.Sprintf("/api/v1/admin/comments/%d/ban", pub.ID), `{"until":"tomorrow"}`, true, 422},
+		{"POST", "/api/v1/admin/comments/999/reports/dismiss", ``, true, 404},
+	} {
+		var hdr map[string]string
+		if tt.admin {
+			hdr = map[string]string{"Authorization": "Bearer " + e.token}
+		}
+		var body any
+		if tt.body != "" {
+			body = tt.body
+		}
+		var p problem
+		resp := e.do(tt.method, tt.path, body, hdr, &p)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s %s %.40s: %d, want %d (%s)", tt.method, tt.path, tt.body, resp.StatusCode, tt.want, p.Detail)
+		}
+		if resp.StatusCode >= 500 || p.Detail == "" {
+			t.Errorf("%s %s: no problem detail", tt.method, tt.path)
+		}
+	}
+	th := e.thread(lifeThreadQuery())
+	if len(th.Comments) != 1 || th.Comments[0].HTML != "<p>The hotline is a start; the patrol question decides everything.</p>\n" {
+		t.Errorf("thread changed after refused requests: %+v", th.Comments)
+	}
+	var audit struct {
+		Entries []any `json:"entries"`
+	}
+	e.admin("GET", fmt.Sprintf("/api/v1/admin/audit?comment_id=%d", pub.ID), nil, &audit)
+	if len(audit.Entries) != 1 {
+		t.Errorf("audit has %d entries, want only the approval", len(audit.Entries))
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// ThreadCacheBytes bounds the memory kept for rendered threads;
+	// default DefaultThreadCacheBytes.
+	ThreadCacheBytes int64
 	// Desk makes every change; default one built from Store, Bus, Events,
 	// Now and Logger.
 	Desk *desk.Desk
@@ -64,13 +67,17 @@ type Config struct {
 	// limits: 64 (default), 56 or 48. One subscriber usually holds a whole
 	// /64, so limiting single addresses would give them endless buckets.
 	IPv6Prefix int
+	// FetchArticles reads each new article's title from its page (on the
+	// site's own origins, in the background) so that the newsroom, not the
+	// first commenter, names it. Off, titles stay unverified and unpublished
+	// until a moderator sets them.
+	FetchArticles bool
+	// ArticleClient fetches article pages; default a client with a timeout.
+	ArticleClient *http.Client
 	// MaxReplyDepth caps how deep replies nest (a reply to a comment at
 	// the cap is stored under that comment's parent); default
 	// DefaultMaxReplyDepth.
 	MaxReplyDepth int
-	// ThreadCacheBytes bounds the memory kept for rendered threads;
-	// default DefaultThreadCacheBytes.
-	ThreadCacheBytes int64
 }
 
 // Server serves the API.
@@ -84,6 +91,7 @@ type Server struct {
 	logins  loginLimits
 	hashes  *hashSlots
 	reports Limiter
+	pages   *articlePages
 	mux     *http.ServeMux
 	// unparsedHops counts X-Forwarded-For values from a trusted proxy that
 	// are no address.
@@ -110,11 +118,11 @@ func New(cfg Config) *Server {
 	if cfg.Bus == nil {
 		cfg.Bus = NewLocalBus()
 	}
-	if cfg.IPv6Prefix == 0 {
-		cfg.IPv6Prefix = 64
-	}
 	if cfg.ThreadCacheBytes <= 0 {
 		cfg.ThreadCacheBytes = DefaultThreadCacheBytes
+	}
+	if cfg.IPv6Prefix == 0 {
+		cfg.IPv6Prefix = 64
 	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters
@@ -136,6 +144,9 @@ func New(cfg Config) *Server {
 		// A reader may report 10 comments, then one every 30 seconds.
 		reports: newLimiter(cfg, "report", 10, 30*time.Second),
 		mux:     http.NewServeMux(),
+	}
+	if cfg.FetchArticles {
+		s.pages = newArticlePages(cfg.ArticleClient)
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)

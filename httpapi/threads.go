@@ -225,7 +225,7 @@ func acceptEncoding(header string) string {
 // and deleted comments only as tombstones above published replies.
 func buildThread(th comment.Thread) ThreadResponse {
 	out := ThreadResponse{
-		Article:  ThreadArticle{URL: th.Article.URL, Title: th.Article.Title, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
+		Article:  ThreadArticle{URL: th.Article.URL, CommentCount: th.Article.ApprovedCount, Closed: th.Article.Closed},
 		Comments: make([]*ThreadComment, 0, len(th.Roots)),
 	}
 	all := make([]*ThreadComment, 0, len(th.Roots)+len(th.Replies))
@@ -297,6 +297,11 @@ func buildThread(th comment.Thread) ThreadResponse {
 		case p != nil:
 			p.Replies = append(p.Replies, n)
 		}
+	}
+	if th.Article.TitleVerified {
+		// Only the newsroom's own title is published, never the one the
+		// first commenter sent.
+		out.Article.Title = th.Article.Title
 	}
 	if !th.Next.IsZero() {
 		next := encodeCursor(th.Next)

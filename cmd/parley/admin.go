@@ -38,7 +38,7 @@ func openData(ctx context.Context, d *dataFlags) (comment.Store, *secret.Keyring
 }
 
 func cmdMigrate(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "migrate", "migrate [--db FILE]\n\nCreates the database when absent and applies every embedded migration not yet applied.")
+	fs := newFlagSet(e, "migrate", "migrate [--db FILE] [--secret-file FILE]\n\nCreates the database when absent and applies every embedded migration not yet\napplied; creates the secret key too when absent, so that instances started\nafterwards share it.")
 	var d dataFlags
 	d.register(fs, e)
 	d.registerLogLevel(fs, e)
@@ -49,7 +49,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("migrate takes no arguments")
 	}
-	store, err := openStore(ctx, d.db) // opening migrates
+	store, _, err := openData(ctx, &d) // opening migrates; the key is created when absent
 	if err != nil {
 		return err
 	}

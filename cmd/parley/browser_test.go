@@ -917,12 +917,13 @@ func TestBrowserThread(t *testing.T) {
 		FormHidden bool
 		Message    string
 		Replies    int
+		Reports    int
 		Comments   int
 	}
 	jsInto(t, ctx, "closed", `(() => { const r = `+shadow+`; return {formHidden: r.querySelector(".form-slot").hidden,
-		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button")].length,
+		message: r.querySelector(".thread-msg").textContent, replies: [...r.querySelectorAll("footer button.reply")].length, reports: r.querySelectorAll("footer button.report").length,
 		comments: r.querySelectorAll(".thread:not(.own) li").length}; })()`, &closed)
-	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Comments < 50 {
+	if !closed.FormHidden || closed.Message != "Comments are closed for this article." || closed.Replies != 0 || closed.Reports < 50 || closed.Comments < 50 {
 		t.Fatalf("closed article: %+v", closed)
 	}
 }
@@ -1042,4 +1043,27 @@ func TestBrowserCrossOrigin(t *testing.T) {
 		t.Errorf("cookies set: %q", net.Cookie)
 	}
 	noFired(t, ctx)
+}
+
+// One article, one thread: on a page reached with extra parameters, a
+// widget without data-url uses the page's <link rel="canonical"> and shows
+// the article's thread, not an empty one.
+func TestBrowserCanonicalURL(t *testing.T) {
+	ctx := newBrowser(t)
+	d := startDemo(t)
+	seedThread(t, d, 3)
+	browse(t, ctx, "open the demo with a page parameter", chromedp.Navigate(d.article+"?page=2&utm_source=newsletter"))
+	waitFor(t, ctx, "the widget", `document.querySelector("[data-parley]").hasAttribute("data-parley-ready")`)
+	var count string
+	jsInto(t, ctx, "a widget without data-url under a canonical link", `new Promise(r => {
+		const link = document.createElement("link"); link.rel = "canonical"; link.href = "`+d.article+`"; document.head.append(link);
+		const host = document.createElement("div");
+		host.id = "canon"; host.dataset.parley = ""; host.dataset.site = "demo";
+		document.querySelector("section.comments").append(host);
+		host.addEventListener("parley:thread", () => r(host.shadowRoot.querySelector(".comments h2").textContent), {once: true});
+		const s = document.createElement("script"); s.src = document.querySelector("script[src*=embed]").src; document.body.append(s);
+	})`, &count)
+	if count != "3 comments" {
+		t.Fatalf("the canonical widget shows %q, want the article's 3 comments", count)
+	}
 }

@@ -32,6 +32,8 @@ type serveConfig struct {
 	baseURL      string
 	logLevel     string
 	noRateLimits bool
+	// fetchArticles reads each new article's title from its page.
+	fetchArticles bool
 	// trustedProxies are the reverse proxies whose X-Forwarded-For is believed.
 	trustedProxies []netip.Prefix
 	// configErr is a bad setting found in the environment.
@@ -50,6 +52,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.StringVar(&c.baseURL, "base-url", e.getenv("PARLEY_BASE_URL"), "public URL of this server, e.g. https://comments.example (env PARLEY_BASE_URL); default http://ADDR")
 	fs.StringVar(&c.logLevel, "log-level", envOr(e, "PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (env PARLEY_LOG_LEVEL)")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "switch every rate limit off (load tests and benchmarks only)")
+	fs.BoolVar(&c.fetchArticles, "fetch-articles", true, "read each new article's title (og:title, else <title>) from its page on the site's own origins, in the background; off, commenters' titles stay unpublished until a moderator sets one")
 	if v := e.getenv("PARLEY_TRUSTED_PROXIES"); v != "" {
 		if err := c.addTrustedProxy(v); err != nil {
 			c.configErr = usagef("PARLEY_TRUSTED_PROXIES: %v", err)
@@ -266,7 +269,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
 		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
-		MaxReplyDepth: a.cfg.maxReplyDepth,
+		MaxReplyDepth: a.cfg.maxReplyDepth, FetchArticles: a.cfg.fetchArticles,
 	})
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})

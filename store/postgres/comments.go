@@ -115,11 +115,11 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 	return sites, storeErr(rows.Err(), "Site")
 }
 
-const articleCols = `id, site_id, url, title, closed, approved_count, created_at`
+const articleCols = `id, site_id, url, title, closed, approved_count, created_at, title_verified`
 
 func scanArticle(row pgx.Row) (comment.Article, error) {
 	var a comment.Article
-	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &a.Closed, &a.ApprovedCount, &a.CreatedAt)
+	err := row.Scan(&a.ID, &a.SiteID, &a.URL, &a.Title, &a.Closed, &a.ApprovedCount, &a.CreatedAt, &a.TitleVerified)
 	a.CreatedAt = utc(a.CreatedAt)
 	return a, err
 }
