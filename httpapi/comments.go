@@ -282,8 +282,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return comment.Invalid(errs...)
 	}
 	req.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
-	ipHash := s.Keys.IPHash(s.ClientIP(r))
-	ok, wait, err := s.submit.Allow(r.Context(), s.rateKey(s.ClientIP(r)), s.Now())
+	ip := s.ClientIP(r)
+	ipHash := s.Keys.IPHash(ip)
+	ok, wait, err := s.submit.Allow(r.Context(), s.rateKey(ip), s.Now())
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	// ThreadCache reports the thread cache's hits and misses since start;
 	// nil when there is no cache.
 	ThreadCache func() (hits, misses uint64)
+	// UnparsedForwardedFor reports the X-Forwarded-For hops from trusted
+	// proxies that were no address; nil: not counted.
+	UnparsedForwardedFor func() int64
 }
 
 // Metrics holds every Parley metric in its own registry (nothing is
@@ -74,6 +77,7 @@ const (
 	MetricQueueDepth       = "parley_queue_depth"
 	MetricOldestPending    = "parley_oldest_pending_age_seconds"
 	MetricCacheHits        = "parley_thread_cache_hits_total"
+	MetricUnparsedXFF      = "parley_forwarded_for_unparsed_total"
 	MetricCacheMisses      = "parley_thread_cache_misses_total"
 	MetricDBConnections    = "parley_db_connections"
 	MetricDBMaxConnections = "parley_db_max_connections"
@@ -128,6 +132,11 @@ func New(cfg Config) *Metrics {
 				func() float64 { h, _ := cfg.ThreadCache(); return float64(h) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: MetricCacheMisses, Help: "Thread reads rendered from the database."},
 				func() float64 { _, mi := cfg.ThreadCache(); return float64(mi) }))
+	}
+	if cfg.UnparsedForwardedFor != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: MetricUnparsedXFF,
+			Help: "X-Forwarded-For hops from a trusted proxy that were no address (each then stands for its client as text)."},
+			func() float64 { return float64(cfg.UnparsedForwardedFor()) }))
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: MetricBuildInfo, Help: "Always 1; the labels name the build and the classifier model.",

@@ -257,7 +257,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		live = httpapi.NewBusEvents(a.bus, a.logger)
 	}
 	metrics := observe.New(observe.Config{Store: a.store, Logger: a.logger.With("component", "metrics"), Build: a.build(),
-		ThreadCache: func() (uint64, uint64) { return a.api.ThreadCacheStats() }})
+		ThreadCache:          func() (uint64, uint64) { return a.api.ThreadCacheStats() },
+		UnparsedForwardedFor: func() int64 { return a.api.UnparsedForwardedFor() }})
 	defer metrics.Close()
 	live = metrics.Events(live)
 	var metricsOnMain http.Handler

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -96,5 +97,29 @@ func TestSiteIDs(t *testing.T) {
 	}
 	if out := mustRun(t, "", "site", "list", "--db", db); strings.Count(out, "\n") != 3 {
 		t.Errorf("site list:\n%s", out)
+	}
+}
+
+// TestUnparsedForwardedForCounted: behind --trusted-proxy, an
+// X-Forwarded-For hop that is no address is counted in the metrics.
+func TestUnparsedForwardedForCounted(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	mustRun(t, "", "site", "add", "news", "--origin", "https://news.example", "--db", db)
+	base, _ := startServer(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn", "--trusted-proxy", "127.0.0.1")
+	c := client{t: t, base: base}
+	body := map[string]any{"site": "news", "article_url": "https://news.example/a", "name": "Ada", "email": "ada@example.com", "body": "A start."}
+	for _, hop := range []string{"198.51.100.7:4711", "[2001:db8::7]:443", "garbage"} {
+		if code, out := c.call("POST", "/api/v1/comments", body, map[string]string{"X-Forwarded-For": hop}); code != 202 {
+			t.Fatalf("submit from %q: %d %v", hop, code, out)
+		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), "\nparley_forwarded_for_unparsed_total 1\n") {
+		t.Errorf("metrics lack parley_forwarded_for_unparsed_total 1:\n%.2000s", raw)
 	}
 }
