@@ -38,12 +38,6 @@ func (m *memStore) Site(_ context.Context, id string) (comment.Site, error) {
 	return comment.Site{}, comment.Errorf(comment.CodeNotFound, "Site not found.")
 }
 
-// Ancestry: the fuzzed parent is never a stored comment (the submission
-// path caps reply nesting through it).
-func (m *memStore) Ancestry(context.Context, int64) ([]int64, error) {
-	return nil, comment.Errorf(comment.CodeNotFound, "Comment not found.")
-}
-
 func (m *memStore) Commenter(context.Context, string, []byte) (comment.Commenter, error) {
 	return comment.Commenter{}, nil
 }
