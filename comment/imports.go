@@ -85,6 +85,8 @@ type ImportStore interface {
 	BeginImport(ctx context.Context, siteID string) (ImportTx, error)
 	// ExportComments calls fn with every comment of a site in ID order, read
 	// in one snapshot, and stops at fn's first error, which it returns.
+	// Pending revisions (RevisionOf set) are not comments of their own and
+	// are left out.
 	ExportComments(ctx context.Context, siteID string, fn func(ExportedComment) error) error
 }
 

@@ -12,6 +12,7 @@ import (
 type Store interface {
 	MetricsStore
 	Credentials
+	Nesting
 	ImportStore
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error

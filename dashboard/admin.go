@@ -185,11 +185,10 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 		h.render(w, r, http.StatusUnprocessableEntity, "site", s, "Site "+site.ID, form)
 		return nil
 	}
-	if err := h.Store.UpdateSite(r.Context(), site); err != nil {
+	// Through the desk: every instance drops its cached copy of the site.
+	if err := h.Desk.UpdateSite(r.Context(), site); err != nil {
 		return err
 	}
-	// Every instance drops its cached copy of the site (thread reads).
-	h.API.SiteChanged(r.Context(), site.ID)
 	http.Redirect(w, r, "/admin/sites/"+site.ID+"?saved=1", http.StatusSeeOther)
 	return nil
 }

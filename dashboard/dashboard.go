@@ -44,8 +44,6 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 type API interface {
 	Login(ctx context.Context, name, password, ip string) (comment.Moderator, string, string, time.Time, error)
 	SetSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time)
-	// SiteChanged drops the site's cached copy on every instance.
-	SiteChanged(ctx context.Context, siteID string)
 }
 
 // Config is what a Handler needs.
@@ -115,6 +113,15 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/comments/{id}/trust", handler: h.trust},
 		{Method: "POST", Pattern: "/admin/comments/{id}/untrust", handler: h.untrust},
 		{Method: "POST", Pattern: "/admin/bulk", handler: h.bulk},
+		{Method: "GET", Pattern: "/admin/reported", handler: h.reported},
+		{Method: "GET", Pattern: "/admin/appeals", handler: h.appeals},
+		{Method: "GET", Pattern: "/admin/comments/{id}", handler: h.commentPage},
+		{Method: "POST", Pattern: "/admin/comments/{id}/remove", handler: h.remove},
+		{Method: "POST", Pattern: "/admin/comments/{id}/restore", handler: h.restore},
+		{Method: "POST", Pattern: "/admin/comments/{id}/reports/dismiss", handler: h.dismissReports},
+		{Method: "POST", Pattern: "/admin/comments/{id}/appeal", handler: h.decideAppeal},
+		{Method: "POST", Pattern: "/admin/comments/{id}/unban", handler: h.unban},
+		{Method: "POST", Pattern: "/admin/comments/{id}/reject-pending", handler: h.rejectPending},
 		{Method: "GET", Pattern: "/admin/events", handler: h.events},
 		{Method: "GET", Pattern: "/admin/audit", handler: h.audit},
 		{Method: "GET", Pattern: "/admin/stats", handler: h.stats},
@@ -158,10 +165,10 @@ func New(cfg Config) (*Handler, error) {
 	}
 	for _, name := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
-		if base == "layout" {
+		if base == "layout" || base == "parts" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", name)
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(lifecycleFuncs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", name)
 		if err != nil {
 			return nil, err
 		}

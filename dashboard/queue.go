@@ -35,6 +35,7 @@ func tabs() []tab {
 		{Name: "approved", Label: "Approved", Status: comment.StatusApproved},
 		{Name: "rejected", Label: "Rejected", Status: comment.StatusRejected},
 		{Name: "spam", Label: "Spam", Status: comment.StatusSpam},
+		{Name: "removed", Label: "Removed", Status: comment.StatusRemoved},
 	}
 }
 
@@ -58,6 +59,8 @@ type item struct {
 	OverLimit bool
 	Score     string // "0.87", or "" when not scored
 	ScorePct  int
+	// Revision is set on an author's edit of a published comment.
+	Revision *revision
 	// Why is the classifier's reason line for a flagged comment.
 	Why string
 }
@@ -181,6 +184,9 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 			histories[key] = hist
 		}
 		it.History = hist
+		if err := h.revisionOf(ctx, &it); err != nil {
+			return nil, err
+		}
 		if c.ParentID != 0 {
 			p, err := h.Store.Comment(ctx, c.ParentID)
 			if err != nil && comment.ErrorCode(err) != comment.CodeNotFound {

@@ -56,6 +56,10 @@ type SubmitResponse struct {
 	Status    string `json:"status"`
 	Message   string `json:"message"`
 	EditToken string `json:"edit_token"`
+	// ParentID, for a reply, is the comment it was stored under: the one
+	// asked for, or its ancestor when replies nest too deep (Notice says so).
+	ParentID *int64 `json:"parent_id,omitempty"`
+	Notice   string `json:"notice,omitempty"`
 }
 
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
@@ -81,12 +85,18 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			// The body is JSON but not an object (an array, a string…).
+			return badRequest("The request body must be a JSON object.")
 		case errors.As(err, &te):
 			return badRequest("A field has the wrong type.", comment.FieldError{Field: te.Field, Message: "must be a " + jsonType(te.Type.String())})
 		case errors.As(err, &se):
 			return badRequest(fmt.Sprintf("The request body is not valid JSON (at byte %d).", se.Offset))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if field == "" {
+				return badRequest("The request has a field with an empty name.")
+			}
 			return badRequest("The request has an unknown field.", comment.FieldError{Field: field, Message: "is not a known field"})
 		case errors.Is(err, io.EOF):
 			return badRequest("The request body is empty; it must be a JSON object.")
@@ -300,8 +310,11 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		EditTokenHash: secret.TokenHash(token),
 		CreatedAt:     s.Now().UTC(),
 	}
+	var notice string
 	if req.ParentID != nil {
-		c.ParentID = *req.ParentID
+		if c.ParentID, notice, err = s.capNesting(ctx, *req.ParentID); err != nil {
+			return err
+		}
 	}
 	commenter, err := s.Store.Commenter(ctx, site.ID, c.EmailHMAC)
 	if err != nil {
@@ -335,7 +348,11 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.articleTitleLater(*site, c.ArticleURL)
-	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token})
+	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
+	if c.ParentID != 0 {
+		resp.ParentID = &c.ParentID
+	}
+	writeJSON(w, http.StatusAccepted, resp)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"net/url"
 	"regexp"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -134,6 +135,10 @@ func renderAutoLink(w util.BufWriter, source []byte, node ast.Node, entering boo
 	if !safeLink(url) {
 		url = append([]byte("https://"), url...)
 	}
+	if !safeLink(url) { // no host even so: text, not a link
+		w.Write(util.EscapeHTML(label))
+		return ast.WalkContinue, nil
+	}
 	w.WriteString(`<a href="`)
 	w.Write(util.EscapeHTML(util.URLEscape(url, false)))
 	w.WriteString(`" rel="` + LinkRel + `">`)
@@ -147,8 +152,13 @@ func renderImage(w util.BufWriter, source []byte, node ast.Node, entering bool) 
 	return ast.WalkContinue, nil
 }
 
-// safeLink reports whether a link destination is an absolute http(s) URL.
+// safeLink reports whether a link destination is an absolute http(s) URL
+// with a host.
 func safeLink(dest []byte) bool {
 	d := bytes.ToLower(bytes.TrimSpace(dest))
-	return bytes.HasPrefix(d, []byte("http://")) || bytes.HasPrefix(d, []byte("https://"))
+	if !bytes.HasPrefix(d, []byte("http://")) && !bytes.HasPrefix(d, []byte("https://")) {
+		return false
+	}
+	u, err := url.Parse(string(bytes.TrimSpace(dest)))
+	return err == nil && u.Host != ""
 }

@@ -50,6 +50,9 @@ type Config struct {
 	Limiters LimiterFactory
 	// Events, when set, hears of every comment submitted and decided.
 	Events events.Events
+	// ThreadCacheBytes bounds the memory kept for rendered threads;
+	// default DefaultThreadCacheBytes.
+	ThreadCacheBytes int64
 	// Desk makes every change; default one built from Store, Bus, Events,
 	// Now and Logger.
 	Desk *desk.Desk
@@ -71,9 +74,10 @@ type Config struct {
 	FetchArticles bool
 	// ArticleClient fetches article pages; default a client with a timeout.
 	ArticleClient *http.Client
-	// ThreadCacheBytes bounds the memory kept for rendered threads;
-	// default DefaultThreadCacheBytes.
-	ThreadCacheBytes int64
+	// MaxReplyDepth caps how deep replies nest (a reply to a comment at
+	// the cap is stored under that comment's parent); default
+	// DefaultMaxReplyDepth.
+	MaxReplyDepth int
 }
 
 // Server serves the API.
@@ -114,11 +118,11 @@ func New(cfg Config) *Server {
 	if cfg.Bus == nil {
 		cfg.Bus = NewLocalBus()
 	}
-	if cfg.IPv6Prefix == 0 {
-		cfg.IPv6Prefix = 64
-	}
 	if cfg.ThreadCacheBytes <= 0 {
 		cfg.ThreadCacheBytes = DefaultThreadCacheBytes
+	}
+	if cfg.IPv6Prefix == 0 {
+		cfg.IPv6Prefix = 64
 	}
 	if cfg.Limiters == nil {
 		cfg.Limiters = MemoryLimiters

@@ -2,23 +2,21 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 )
 
-// NoticeSite says a site's settings changed; the payload is a SiteNotice.
-const NoticeSite = "site"
+// NoticeSite and SiteNotice: see package desk.
+const NoticeSite = desk.NoticeSite
 
 // SiteNotice names the site whose settings changed.
-type SiteNotice struct {
-	Site string `json:"site"`
-}
+type SiteNotice = desk.SiteNotice
 
 // siteCache keeps the sites that thread reads look up, so that a cached
 // thread is served without a database query. A site's entry is dropped by a
-// NoticeSite on the Bus (SiteChanged sends one) or a NoticeReset. Unknown
+// NoticeSite on the Bus (desk.UpdateSite sends one) or a NoticeReset. Unknown
 // sites are not cached: a site added later is seen at once.
 type siteCache struct {
 	mu    sync.RWMutex
@@ -65,18 +63,8 @@ func (c *siteCache) reset() {
 	c.mu.Unlock()
 }
 
-// SiteChanged tells every instance (this one first) that a site's settings
-// changed, so that each drops its cached copy and the site's cached threads
-// (whose origin checks depend on it). Whoever updates a site calls it after
-// the update commits. Failing to publish is logged, not returned.
-func (s *Server) SiteChanged(ctx context.Context, site string) {
-	s.siteChangedHere(site)
-	payload, _ := json.Marshal(SiteNotice{Site: site})
-	if err := s.Bus.Publish(ctx, NoticeSite, payload); err != nil {
-		s.Logger.Warn("publishing a site change failed", "err", err)
-	}
-}
-
+// siteChangedHere drops a site's cached copy and the cached threads, whose
+// origin checks used it. desk.UpdateSite's notice brings it here.
 func (s *Server) siteChangedHere(site string) {
 	s.sites.drop(site)
 	s.threads.reset()

@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultThreadCacheBytes bounds the rendered threads kept in memory.
-const DefaultThreadCacheBytes = 64 << 20
+const DefaultThreadCacheBytes = 24 << 20
 
 // threadCache keeps rendered thread responses, ready to send, until a
 // decision on their article invalidates them. It is a least-recently-used

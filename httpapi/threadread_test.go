@@ -77,10 +77,9 @@ func TestThreadCacheHitQueriesNothing(t *testing.T) {
 	// looks it up again, and sees the new origins.
 	site, _ := e.store.Site(context.Background(), "news")
 	site.Origins = []string{"https://other.example"}
-	if err := e.store.UpdateSite(context.Background(), site); err != nil {
+	if err := e.api.Desk.UpdateSite(context.Background(), site); err != nil {
 		t.Fatal(err)
 	}
-	e.api.SiteChanged(context.Background(), "news")
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/threads?"+threadQuery(""), nil)
 	req.Header.Set("Origin", origin)
 	resp, err := http.DefaultClient.Do(req)
@@ -89,10 +88,10 @@ func TestThreadCacheHitQueriesNothing(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("read from a removed origin after SiteChanged: %d, want 403", resp.StatusCode)
+		t.Errorf("read from a removed origin after UpdateSite: %d, want 403", resp.StatusCode)
 	}
 	if cs.sites.Load() != sites+1 {
-		t.Errorf("site lookups after SiteChanged: %d, want %d", cs.sites.Load(), sites+1)
+		t.Errorf("site lookups after UpdateSite: %d, want %d", cs.sites.Load(), sites+1)
 	}
 }
 

@@ -182,10 +182,10 @@ func TestRealExportTexts(t *testing.T) {
 }
 
 // wxrStates is a WXR written for this test from WordPress's export format
-// (wp-admin/includes/export.php): every moderation state, pingbacks and
-// trackbacks, an https wp namespace, a comment without a state, an email or
-// a date, an item with only a guid, one with neither link nor guid, and a
-// reply to a comment that is not in the file.
+// (wp-admin/includes/export.php): every moderation state, pingbacks,
+// trackbacks and a WooCommerce order note, an https wp namespace, a comment
+// without a state, an email or a date, an item with only a guid, one with
+// neither link nor guid, and a reply to a comment that is not in the file.
 const wxrStates = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:wp="https://wordpress.org/export/1.2/">
 <channel>
@@ -198,6 +198,7 @@ const wxrStates = `<?xml version="1.0" encoding="UTF-8"?>
 <wp:comment><wp:comment_id>5</wp:comment_id><wp:comment_author>E</wp:comment_author><wp:comment_content>no state, no email, no date</wp:comment_content><wp:comment_parent>404</wp:comment_parent></wp:comment>
 <wp:comment><wp:comment_id>6</wp:comment_id><wp:comment_content>ping</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_type>pingback</wp:comment_type></wp:comment>
 <wp:comment><wp:comment_id>7</wp:comment_id><wp:comment_content>track</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_type>trackback</wp:comment_type></wp:comment>
+<wp:comment><wp:comment_id>10</wp:comment_id><wp:comment_content>Order shipped</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_type>order_note</wp:comment_type></wp:comment>
 </item>
 <item><title>Guid only</title><guid isPermaLink="false">https://news.example/?p=9</guid>
 <wp:comment><wp:comment_id>8</wp:comment_id><wp:comment_author>F</wp:comment_author><wp:comment_date_gmt>2020-06-01 00:00:00</wp:comment_date_gmt><wp:comment_content>via guid</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>
@@ -212,7 +213,7 @@ func TestWordPressStates(t *testing.T) {
 	s := openStore(t)
 	rep := importReader(t, s, importer.NewWordPress(strings.NewReader(wxrStates)), testOptions())
 	want := counts{Articles: 2, Approved: 2, Pending: 2, Rejected: 1, Spam: 1, Threads: 5, Replies: 1, Orphans: 1,
-		Skipped: map[string]int{"pingback": 1, "trackback": 1, "no_url": 1}}
+		Skipped: map[string]int{"pingback": 1, "trackback": 1, "type_order_note": 1, "no_url": 1}}
 	if diff := cmp.Diff(want, countsOf(rep)); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
@@ -348,3 +349,28 @@ func TestUnknownSite(t *testing.T) {
 }
 
 func isWrongFormat(err error) bool { return errors.Is(err, importer.ErrWrongFormat) }
+
+// disqusEdges is a Disqus export written for this test from Disqus's export
+// schema: a thread without a link, and a post whose date is not a date.
+const disqusEdges = `<?xml version="1.0"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+<thread dsq:id="1"><link>https://news.example/a</link><title>A</title></thread>
+<thread dsq:id="2"><title>No link</title></thread>
+<post dsq:id="10"><message>fine</message><createdAt>2013-10-10T19:20:29Z</createdAt><thread dsq:id="1"/></post>
+<post dsq:id="11"><message>nowhere</message><createdAt>2013-10-10T19:20:29Z</createdAt><thread dsq:id="2"/></post>
+<post dsq:id="12"><message>when?</message><createdAt>yesterday</createdAt><thread dsq:id="1"/></post>
+</disqus>`
+
+func TestDisqusEdges(t *testing.T) {
+	s := openStore(t)
+	_, err := importer.Import(context.Background(), s, importer.NewDisqus(strings.NewReader(disqusEdges)), testOptions())
+	if err == nil || !strings.Contains(err.Error(), "post 12 at line 7") || len(exportAll(t, s)) != 0 {
+		t.Fatalf("err = %v", err)
+	}
+	opts := testOptions()
+	opts.SkipBad = true
+	rep := importReader(t, s, importer.NewDisqus(strings.NewReader(disqusEdges)), opts)
+	if rep.Imported() != 1 || rep.Skipped["no_url"] != 1 || rep.Skipped["bad_record"] != 1 || len(rep.Bad) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+}

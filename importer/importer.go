@@ -52,6 +52,7 @@ type Record struct {
 	Flagged   bool
 	DecidedAt time.Time
 	DecidedBy string
+	EditedAt  time.Time
 	// Skip, when set, is why this record is not a reader's comment
 	// (pingback, trackback, no_url, unknown_thread): it is counted, not
 	// imported.
@@ -139,8 +140,14 @@ func (r Report) Threads() int { return r.Imported() - r.Replies + len(r.Orphans)
 func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "articles    %d\n", r.Articles)
-	fmt.Fprintf(&b, "comments    %d (approved %d, pending %d, rejected %d, spam %d)\n", r.Imported(),
+	fmt.Fprintf(&b, "comments    %d (approved %d, pending %d, rejected %d, spam %d", r.Imported(),
 		r.Comments[comment.StatusApproved], r.Comments[comment.StatusPending], r.Comments[comment.StatusRejected], r.Comments[comment.StatusSpam])
+	for _, st := range []comment.Status{comment.StatusRemoved, comment.StatusDeleted} {
+		if n := r.Comments[st]; n > 0 { // only Parley's own exports carry these
+			fmt.Fprintf(&b, ", %s %d", st, n)
+		}
+	}
+	b.WriteString(")\n")
 	fmt.Fprintf(&b, "threads     %d top-level, %d replies\n", r.Threads(), r.Replies-len(r.Orphans))
 	fmt.Fprintf(&b, "duplicates  %d (already imported)\n", r.Duplicates)
 	causes := make([]string, 0, len(r.Skipped))
@@ -344,6 +351,7 @@ func (opts Options) build(rec Record) (*comment.ImportedComment, error) {
 		CreatedAt:     rec.CreatedAt.UTC(),
 		DecidedAt:     rec.DecidedAt,
 		DecidedBy:     rec.DecidedBy,
+		EditedAt:      rec.EditedAt,
 		EditTokenHash: secret.TokenHash(secret.NewToken()), // nobody holds an edit token for an imported comment
 		EmailCipher:   []byte{},
 		EmailHMAC:     []byte{},

@@ -46,6 +46,7 @@ type parleyLine struct {
 	Flagged       bool       `json:"flagged,omitempty"`
 	DecidedAt     *time.Time `json:"decided_at,omitempty"`
 	DecidedBy     string     `json:"decided_by,omitempty"`
+	EditedAt      *time.Time `json:"edited_at,omitempty"`
 	Format        string     `json:"format"`
 	Body          string     `json:"body"`
 }
@@ -82,6 +83,10 @@ func WriteJSONL(ctx context.Context, store comment.ImportStore, w io.Writer, opt
 		if !c.DecidedAt.IsZero() {
 			d := c.DecidedAt.UTC()
 			l.DecidedAt = &d
+		}
+		if !c.EditedAt.IsZero() {
+			ed := c.EditedAt.UTC()
+			l.EditedAt = &ed
 		}
 		if opts.Private {
 			email, err := decryptEmail(opts.Keys, c.EmailCipher)
@@ -204,6 +209,9 @@ func (p *Parley) Next() (Record, error) {
 	}
 	if l.DecidedAt != nil {
 		rec.DecidedAt = l.DecidedAt.UTC()
+	}
+	if l.EditedAt != nil {
+		rec.EditedAt = l.EditedAt.UTC()
 	}
 	if l.IPHash != "" {
 		if rec.IPHash, err = base64.StdEncoding.DecodeString(l.IPHash); err != nil {

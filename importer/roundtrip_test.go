@@ -59,7 +59,8 @@ func fullStore(t *testing.T) *sqlite.Store {
 	ctx := context.Background()
 	parent := exportAll(t, s)["http://example.tld/2014/test/#2"].Comment
 	email, _ := testKeys.EncryptEmail("native@example.org")
-	for i, body := range []string{"A native **reply**.", "Rejected, with a note."} {
+	var natives []*comment.Comment
+	for i, body := range []string{"A native **reply**.", "Rejected, with a note.", "Edited while pending.", "Withdrawn by its author."} {
 		c := &comment.Comment{SiteID: "demo", ArticleURL: parent.ArticleURL, AuthorName: "Native", Body: body, HTML: renderer.Render(body),
 			EmailCipher: email, EmailHMAC: testKeys.EmailHMAC("native@example.org"), IPHash: []byte{1, 2, 3},
 			EditTokenHash: []byte{byte(i)}, Status: comment.StatusPending, Score: 0.25, Spans: nil,
@@ -74,9 +75,24 @@ func fullStore(t *testing.T) *sqlite.Store {
 		if i == 1 {
 			d.Action, d.Reason, d.Note = comment.ActionReject, comment.ReasonOffTopic, "not about the article"
 		}
+		natives = append(natives, c)
+		if i == 2 {
+			continue // stays pending
+		}
 		if _, err := s.Decide(ctx, d); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// An approved comment's edit waits as a revision, which is no comment of
+	// its own; a pending one is edited in place; one is withdrawn.
+	at := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)
+	for _, id := range []int64{natives[0].ID, natives[2].ID} {
+		if _, err := s.EditComment(ctx, comment.Edit{CommentID: id, Body: "Edited.", HTML: "<p>Edited.</p>", Score: -1, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.DeleteComment(ctx, natives[3].ID, at); err != nil {
+		t.Fatal(err)
 	}
 	return s
 }
@@ -101,14 +117,19 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal("the third generation differs")
 			}
 			n := bytes.Count(first, []byte("\n")) - 1
-			if rep.Imported() != n || n != 38 { // 8 + 1 + 6 WordPress, 5 Disqus, 5 Remark42, 5 Commento, 6 Isso, 2 native
+			if rep.Imported() != n || n != 40 { // 8 + 1 + 6 WordPress, 5 Disqus, 5 Remark42, 5 Commento, 6 Isso, 4 native (a revision is not exported)
 				t.Fatalf("%d of %d lines imported", rep.Imported(), n)
 			}
 			// Counts, moderation and threads came along.
 			ca, _ := a.CountByStatus(context.Background(), "demo")
 			cb, _ := b.CountByStatus(context.Background(), "demo")
+			ca[comment.StatusPending]-- // the waiting revision is not exported
 			if diff := cmp.Diff(ca, cb); diff != "" {
 				t.Errorf("counts differ: %s", diff)
+			}
+			if !bytes.Contains(first, []byte(`"status":"deleted"`)) || !bytes.Contains(first, []byte(`"edited_at":"2026-01-03T00:00:00Z"`)) ||
+				bytes.Contains(first, []byte(`"body":"Edited."`)) != true || bytes.Count(first, []byte(`"body":"Edited."`)) != 1 {
+				t.Errorf("the export lacks the withdrawn comment, the in-place edit, or holds the waiting revision")
 			}
 			if private != bytes.Contains(first, []byte("native@example.org")) || private != bytes.Contains(first, []byte(`"ip_hash"`)) {
 				t.Errorf("private=%v but the export's emails and IP hashes say otherwise", private)
@@ -142,6 +163,15 @@ func TestWXRExport(t *testing.T) {
 		}
 		ca, _ := a.CountByStatus(context.Background(), "demo")
 		cb, _ := b.CountByStatus(context.Background(), "demo")
+		ca[comment.StatusPending]-- // the waiting revision is not exported
+		// WordPress has no withdrawn or removed comment: they go to the trash.
+		ca[comment.StatusRejected] += ca[comment.StatusDeleted] + ca[comment.StatusRemoved]
+		for _, st := range []comment.Status{comment.StatusDeleted, comment.StatusRemoved} {
+			delete(ca, st)
+			if cb[st] == 0 {
+				delete(cb, st)
+			}
+		}
 		if diff := cmp.Diff(ca, cb); diff != "" {
 			t.Errorf("counts differ: %s", diff)
 		}

@@ -97,8 +97,8 @@ func wpApproved(s comment.Status) string {
 		return "1"
 	case comment.StatusSpam:
 		return "spam"
-	case comment.StatusRejected:
-		return "trash"
+	case comment.StatusRejected, comment.StatusRemoved, comment.StatusDeleted:
+		return "trash" // WordPress has no removed or withdrawn comment
 	}
 	return "0"
 }

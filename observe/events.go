@@ -56,7 +56,7 @@ func (m *Metrics) run() {
 
 // count looks up the comment an event is about and records it.
 func (m *Metrics) count(e events.Event) {
-	if m.cfg.Store == nil {
+	if m.cfg.Store == nil || e.Kind != events.Submitted && e.Kind != events.Decided {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -41,10 +41,22 @@
       count: function (n) { return n === 0 ? "No comments yet" : n === 1 ? "1 comment" : n + " comments"; },
       thread: "Comments",
       oldest: "Oldest first", newest: "Newest first", sort: "Sort comments",
-      reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ",
+      reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ", inReplyTo: "in reply to ",
       more: "Load more comments", loadFailed: "Comments could not be loaded.",
       closed: "Comments are closed for this article.",
-      yours: "Your comment"
+      yours: "Your comment",
+      edit: "Edit", editLabel: "Edit your comment", saveEdit: "Save changes", cancel2: "Cancel",
+      del: "Delete", confirmDelete: "Delete this comment? This cannot be undone.", keep: "Keep it", deleted: "Your comment was deleted.",
+      report: "Report", reportWhy: "Why are you reporting this comment?",
+      reasons: { personal_attack: "It attacks a person", spam: "Spam or advertising", off_topic: "Off topic", illegal: "Illegal content" },
+      dsa: "A report of illegal content is a notice under the EU Digital Services Act (Article 16). Explain why you believe this comment is illegal, and give your name and email address so that the newsroom can reach you. Your email address is never published, and the commenter is not told who reported them.",
+      explanation: "Why is it illegal?", reporterName: "Your name", reporterEmail: "Your email",
+      goodFaith: "I confirm in good faith that the information and allegations in this report are accurate and complete.",
+      sendReport: "Send report", reportedThanks: "Thank you. A moderator will look at this comment.",
+      chooseReason: "Choose a reason.",
+      appeal: "Appeal", appealLabel: "Why should the decision change?", sendAppeal: "Send appeal",
+      appealStatus: { waiting: "Your appeal awaits a moderator.", upheld: "Your appeal was considered; the decision stands.", overturned: "Your appeal succeeded: the comment is published." },
+      removedTomb: "Removed by a moderator", deletedTomb: "Deleted by its author"
     },
     fr: {
       heading: "Donnez votre point de vue",
@@ -76,10 +88,22 @@
       count: function (n) { return n === 0 ? "Aucun commentaire" : n === 1 ? "1 commentaire" : n + " commentaires"; },
       thread: "Commentaires",
       oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", sort: "Trier les commentaires",
-      reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ",
+      reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ", inReplyTo: "en réponse à ",
       more: "Afficher plus de commentaires", loadFailed: "Les commentaires n’ont pas pu être chargés.",
       closed: "Les commentaires sont fermés pour cet article.",
-      yours: "Votre commentaire"
+      yours: "Votre commentaire",
+      edit: "Modifier", editLabel: "Modifier votre commentaire", saveEdit: "Enregistrer", cancel2: "Annuler",
+      del: "Supprimer", confirmDelete: "Supprimer ce commentaire ? C’est définitif.", keep: "Le garder", deleted: "Votre commentaire a été supprimé.",
+      report: "Signaler", reportWhy: "Pourquoi signalez-vous ce commentaire ?",
+      reasons: { personal_attack: "Il attaque une personne", spam: "Spam ou publicité", off_topic: "Hors sujet", illegal: "Contenu illicite" },
+      dsa: "Le signalement d’un contenu illicite est une notification au sens du règlement européen sur les services numériques (article 16). Expliquez pourquoi ce commentaire vous semble illicite et donnez votre nom et votre adresse e-mail pour que la rédaction puisse vous joindre. Votre adresse n’est jamais publiée et l’auteur ne saura pas qui l’a signalé.",
+      explanation: "Pourquoi est-il illicite ?", reporterName: "Votre nom", reporterEmail: "Votre e-mail",
+      goodFaith: "Je confirme de bonne foi que les informations et allégations de ce signalement sont exactes et complètes.",
+      sendReport: "Envoyer le signalement", reportedThanks: "Merci. Un modérateur examinera ce commentaire.",
+      chooseReason: "Choisissez un motif.",
+      appeal: "Contester", appealLabel: "Pourquoi la décision devrait-elle changer ?", sendAppeal: "Envoyer la contestation",
+      appealStatus: { waiting: "Votre contestation attend un modérateur.", upheld: "Votre contestation a été examinée ; la décision est maintenue.", overturned: "Votre contestation a abouti : le commentaire est publié." },
+      removedTomb: "Retiré par un modérateur", deletedTomb: "Supprimé par son auteur"
     }
   };
 
@@ -190,10 +214,11 @@
     var list = el("ol", { "class": "thread" });
     var moreBtn = el("button", { type: "button", "class": "more", hidden: true, text: T.more, onclick: function () { loadThread(true); } });
     var threadMsg = el("p", { "class": "thread-msg", role: "status" });
+    var announce = el("p", { "class": "vh", role: "status" });
     var own = el("ol", { "class": "thread own" });
     var thread = el("section", { "class": "comments", "aria-labelledby": uid + "count" }, [
       el("div", { "class": "bar" }, [countH, el("label", { "class": "sort" }, [el("span", { "class": "vh", text: T.sort }), sortSel])]),
-      own, list, threadMsg, moreBtn
+      own, list, threadMsg, moreBtn, announce
     ]);
     root.append(el("div", { "class": "parley", lang: locale }, [formSlot, thread]));
     mark("parley:form");
@@ -302,7 +327,7 @@
         var mine = load(ownKey) || [];
         mine.push({ id: r.json.id, token: r.json.edit_token });
         store(ownKey, mine);
-        var c = { id: r.json.id, parent_id: parentID, author: { name: v.name, website: req.website }, status: "pending", message: r.json.message };
+        var c = { id: r.json.id, parent_id: parentID, author: { name: v.name, website: req.website }, status: "pending", message: r.json.message, body: v.body, can_edit: true };
         fields.body.input.value = "";
         confirmed = false;
         var node = placeOwn(c, null);
@@ -320,7 +345,7 @@
     function openReply(c, li) {
       parentID = c.id;
       replying.textContent = "";
-      replying.append(T.replyingTo + c.author.name + " · ", el("button", { type: "button", "class": "link", text: T.cancel, onclick: closeReply }));
+      replying.append(T.replyingTo, el("bdi", { text: c.author.name }), " · ", el("button", { type: "button", "class": "link", text: T.cancel, onclick: closeReply }));
       replying.hidden = false;
       li.querySelector(":scope > article").after(form);
       fields.body.input.focus();
@@ -337,32 +362,261 @@
       return isNaN(t) ? "" : dateFmt.format(t);
     }
 
-    // renderComment builds one comment and its replies. html is sanitized by
-    // the server; the name and website are never parsed as HTML.
-    function renderComment(c, depth) {
-      var href = c.author.website ? safeHref(c.author.website) : null;
-      var who = href ? el("a", { href: href, rel: "nofollow ugc noopener", "class": "author", text: c.author.name })
-        : el("span", { "class": "author", text: c.author.name });
-      var body = el("div", { "class": "body" });
-      if (c.html != null) body.innerHTML = c.html;
+    // renderComment builds one comment and all its replies. It walks the
+    // tree with a stack of its own, not by recursion, and nests the page's
+    // lists at most MAX_DEPTH deep: a deeper reply follows its parent in the
+    // same list, saying whom it answers. A chain of thousands of replies can
+    // neither overflow the call stack nor build a page too deep to lay out.
+    function renderComment(top, depth0) {
+      var first = renderOne(top, depth0, "");
+      var stack = [];
+      function pushReplies(c, li, depth, target) {
+        var ol = li.querySelector(":scope > ol") || target;
+        var flat = ol === target;
+        var rs = c.replies || [];
+        if (!ol) return;
+        for (var i = rs.length - 1; i >= 0; i--) stack.push([rs[i], depth + 1, ol, flat && c.author ? c.author.name : ""]);
+      }
+      pushReplies(top, first, depth0, null);
+      while (stack.length) {
+        var it = stack.pop();
+        var li = renderOne(it[0], it[1], it[3]);
+        it[2].append(li);
+        pushReplies(it[0], li, it[1], it[2]);
+      }
+      return first;
+    }
+
+    // renderOne builds one comment (or the tombstone of a removed or deleted
+    // one), with a list for its replies unless it is MAX_DEPTH deep.
+    function renderOne(c, depth, answers) {
       var li = el("li", { id: uid + "c" + c.id, "data-id": c.id });
+      li.append(c.removed || c.deleted ? tombstone(c) : commentArticle(c, li, answers));
+      if (depth < MAX_DEPTH) li.append(el("ol", { "class": "replies" }));
+      return li;
+    }
+
+    // commentArticle builds one comment without its replies. Every name and
+    // body is isolated (dir=auto), so right-to-left text cannot reorder
+    // what stands beside it.
+    function commentArticle(c, li, answers) {
+      var href = c.author.website ? safeHref(c.author.website) : null;
+      var who = href ? el("a", { href: href, rel: "nofollow ugc noopener", "class": "author", dir: "auto", text: c.author.name })
+        : el("span", { "class": "author", dir: "auto", text: c.author.name });
+      var body = el("div", { "class": "body", dir: "auto" });
+      if (c.html != null) body.innerHTML = c.html;
       var foot = el("footer");
       var art = el("article", { "aria-label": c.author.name }, [
-        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" })]),
+        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" }),
+          answers ? el("span", { "class": "to", text: " · " + T.inReplyTo + answers }) : null]),
         body, foot
       ]);
       if (c.status) {
         art.classList.add("mine");
+        var gone = c.status === "rejected" || c.status === "removed";
         foot.append(el("p", { "class": "badge " + c.status, text: c.status === "pending" ? T.pending : c.status === "approved" ? T.published : T.rejected + (c.message ? ": " + c.message : "") }));
-        if (c.status === "rejected") foot.append(el("button", { type: "button", "class": "link", text: T.dismiss, onclick: function () { forget(c.id); li.remove(); } }));
-      } else if (!closed) {
-        foot.append(el("button", { type: "button", "class": "link", text: T.reply, "aria-label": T.reply + " – " + c.author.name, onclick: function () { openReply(c, li); } }));
+        if (gone) appealControls(c, art, foot);
+        else ownControls(c, li, art, foot);
+        if (gone) foot.append(el("button", { type: "button", "class": "link", text: T.dismiss, onclick: function () { forget(c.id); li.remove(); } }));
+      } else {
+        if (!closed) foot.append(el("button", { type: "button", "class": "link reply", text: T.reply, "aria-label": T.reply + " – " + c.author.name, onclick: function () { openReply(c, li); } }));
+        reportControl(c, li, art, foot);
       }
-      li.append(art);
-      var replies = el("ol", { "class": depth >= MAX_DEPTH ? "replies flat" : "replies" });
-      (c.replies || []).forEach(function (r) { replies.append(renderComment(r, depth + 1)); });
-      li.append(replies);
-      return li;
+      return art;
+    }
+
+    // tombstone keeps the place of a removed or deleted comment whose
+    // replies are still published.
+    function tombstone(c) {
+      return el("article", { "class": "tombstone" }, [el("p", { text: c.removed ? T.removedTomb : T.deletedTomb })]);
+    }
+
+    function tokenOf(id) {
+      var m = (load(ownKey) || []).filter(function (m) { return m.id === id; })[0];
+      return m ? m.token : null;
+    }
+    function ownPath(id, tail) { return "/api/v1/comments/" + id + (tail || "") + "?token=" + encodeURIComponent(tokenOf(id)); }
+
+    // inlineField makes a labelled text field with its error line.
+    function inlineField(id, label, type, attrs) {
+      var input = type === "textarea" ? el("textarea", { id: id, rows: 4, dir: "auto" }) : el("input", { id: id, type: type });
+      for (var k in attrs || {}) input.setAttribute(k, attrs[k]);
+      var err = el("p", { id: id + "-err", "class": "err", hidden: true });
+      input.setAttribute("aria-describedby", id + "-err");
+      return { input: input, err: err, box: el("div", { "class": "field" }, [el("label", { "for": id, text: label }), input, err]) };
+    }
+    // fieldErrors shows a problem's field errors beside their fields (a map
+    // from field name to inlineField), else its detail in status.
+    function fieldErrors(r, byField, status) {
+      var first = null;
+      for (var k in byField) { byField[k].err.hidden = true; byField[k].input.removeAttribute("aria-invalid"); }
+      ((r.json && r.json.errors) || []).forEach(function (e) {
+        var f = byField[e.field];
+        if (!f) return;
+        f.err.textContent = (f.label || "") + e.message;
+        f.err.hidden = false;
+        f.input.setAttribute("aria-invalid", "true");
+        first = first || f.input;
+      });
+      status.textContent = first ? "" : ((r.json && r.json.detail) || T.failed);
+      if (first) first.focus();
+    }
+
+    // ownControls offers Edit (while the server allows it) and Delete on
+    // the reader's own comment.
+    function ownControls(c, li, art, foot) {
+      if (!tokenOf(c.id)) return;
+      var note = el("p", { "class": "own-msg", role: "status" });
+      var editBtn = c.can_edit ? el("button", { type: "button", "class": "link edit", text: T.edit, onclick: startEdit }) : null;
+      var delBtn = el("button", { type: "button", "class": "link delete", text: T.del, onclick: askDelete });
+      foot.append(editBtn || "", delBtn, note);
+      function startEdit() {
+        var body = art.querySelector(".body");
+        var f = inlineField(uid + "edit" + c.id, T.editLabel, "textarea", { maxlength: "10000" });
+        f.label = T.body + " ";
+        f.input.value = c.body || body.textContent;
+        var status = el("p", { "class": "err-msg", role: "alert" });
+        var form = el("form", { "class": "edit", novalidate: true, onsubmit: function (ev) {
+          ev.preventDefault();
+          api("PATCH", ownPath(c.id), { body: f.input.value }).then(function (r) {
+            if (!r.ok) return fieldErrors(r, { body: f }, status);
+            c.body = f.input.value;
+            if (!r.json.pending_edit) body.innerHTML = r.json.html;
+            c.can_edit = r.json.can_edit;
+            close();
+            note.textContent = r.json.message || "";
+            if (!c.can_edit && editBtn) editBtn.remove();
+          }, function () { status.textContent = T.failed; });
+        } }, [f.box, status, el("div", { "class": "actions" }, [
+          el("button", { type: "submit", "class": "send", text: T.saveEdit }),
+          el("button", { type: "button", text: T.cancel2, onclick: close })])]);
+        function close() { form.remove(); body.hidden = false; foot.hidden = false; (editBtn || delBtn).focus(); }
+        body.hidden = true;
+        foot.hidden = true;
+        body.after(form);
+        f.input.focus();
+      }
+      function askDelete() {
+        var yes = el("button", { type: "button", "class": "anyway", text: T.del, onclick: function () {
+          api("DELETE", ownPath(c.id)).then(function (r) {
+            if (!r.ok) { box.remove(); note.textContent = (r.json && r.json.detail) || T.failed; return; }
+            forget(c.id);
+            announce.textContent = T.deleted;
+            var replies = li.querySelector(":scope > ol");
+            if (replies && replies.children.length) li.replaceChild(tombstone({ deleted: true }), art);
+            else li.remove();
+          }, function () { note.textContent = T.failed; });
+        } });
+        var box = el("div", { "class": "confirm", role: "group", "aria-label": T.del }, [el("p", { text: T.confirmDelete }),
+          el("div", { "class": "actions" }, [yes, el("button", { type: "button", text: T.keep, onclick: function () { box.remove(); delBtn.focus(); } })])]);
+        foot.after(box);
+        yes.focus();
+      }
+    }
+
+    // appealControls shows the appeal made, or offers the one appeal.
+    function appealControls(c, art, foot) {
+      var note = el("p", { "class": "own-msg", role: "status" });
+      if (c.appeal) { note.textContent = T.appealStatus[c.appeal.status] || ""; foot.append(note); return; }
+      if (!c.can_appeal || !tokenOf(c.id)) return;
+      var btn = el("button", { type: "button", "class": "link appeal", text: T.appeal, onclick: function () {
+        var f = inlineField(uid + "appeal" + c.id, T.appealLabel, "textarea", { maxlength: "2000", required: "" });
+        f.label = "";
+        var status = el("p", { "class": "err-msg", role: "alert" });
+        var form = el("form", { "class": "appeal", novalidate: true, onsubmit: function (ev) {
+          ev.preventDefault();
+          api("POST", ownPath(c.id, "/appeal"), { message: f.input.value }).then(function (r) {
+            if (!r.ok) return fieldErrors(r, { message: f }, status);
+            form.remove();
+            btn.remove();
+            note.textContent = T.appealStatus.waiting;
+            foot.focus();
+          }, function () { status.textContent = T.failed; });
+        } }, [f.box, status, el("div", { "class": "actions" }, [
+          el("button", { type: "submit", "class": "send", text: T.sendAppeal }),
+          el("button", { type: "button", text: T.cancel2, onclick: function () { form.remove(); btn.focus(); } })])]);
+        foot.after(form);
+        f.input.focus();
+      } });
+      foot.append(btn, note);
+      foot.setAttribute("tabindex", "-1");
+    }
+
+    // reportControl offers Report on a published comment: four reasons,
+    // and for illegal content the notice the Digital Services Act asks for.
+    function reportControl(c, li, art, foot) {
+      var btn = el("button", { type: "button", "class": "link report", text: T.report, "aria-label": T.report + " – " + c.author.name, onclick: open });
+      var thanks = el("p", { "class": "own-msg report-msg", role: "status" });
+      foot.append(btn, thanks);
+      function open() {
+        if (art.querySelector("form.report")) return;
+        var id = uid + "rep" + c.id + "-";
+        var radios = el("fieldset", { "aria-describedby": id + "reason-err" }, [el("legend", { text: T.reportWhy })].concat(
+          ["personal_attack", "spam", "off_topic", "illegal"].map(function (r) {
+            return el("div", { "class": "choice" }, [el("input", { type: "radio", name: "reason", id: id + r, value: r, onchange: toggle }), el("label", { "for": id + r, text: T.reasons[r] })]);
+          })));
+        var reasonErr = el("p", { id: id + "reason-err", "class": "err", hidden: true });
+        var saved = load(SAVE_KEY) || {};
+        var f = {
+          explanation: inlineField(id + "explanation", T.explanation, "textarea", { maxlength: "2000", "aria-required": "true" }),
+          name: inlineField(id + "name", T.reporterName, "text", { autocomplete: "name", maxlength: "80", "aria-required": "true" }),
+          email: inlineField(id + "email", T.reporterEmail, "email", { autocomplete: "email", "aria-required": "true" })
+        };
+        f.name.input.value = saved.name || "";
+        f.email.input.value = saved.email || "";
+        f.explanation.label = T.explanation + " ";
+        f.name.label = T.reporterName + " ";
+        f.email.label = T.reporterEmail + " ";
+        var gf = el("input", { type: "checkbox", id: id + "gf", "aria-describedby": id + "gf-err" });
+        f.good_faith = { input: gf, err: el("p", { id: id + "gf-err", "class": "err", hidden: true }), label: "" };
+        f.reason = { input: radios, err: reasonErr, label: "" };
+        var illegal = el("div", { "class": "illegal", hidden: true }, [
+          el("p", { "class": "notice", text: T.dsa }), f.explanation.box, f.name.box, f.email.box,
+          el("div", { "class": "save" }, [gf, el("label", { "for": id + "gf", text: T.goodFaith })]), f.good_faith.err]);
+        var status = el("p", { "class": "err-msg", role: "alert" });
+        var form = el("form", { "class": "report", novalidate: true, "aria-label": T.report + " – " + c.author.name, onsubmit: send }, [
+          radios, reasonErr, illegal, status,
+          el("div", { "class": "actions" }, [el("button", { type: "submit", "class": "send", text: T.sendReport }),
+            el("button", { type: "button", text: T.cancel2, onclick: function () { form.remove(); btn.focus(); } })])]);
+        function reason() { var r = form.querySelector("input[name=reason]:checked"); return r ? r.value : ""; }
+        function toggle() { illegal.hidden = reason() !== "illegal"; }
+        function send(ev) {
+          ev.preventDefault();
+          var r = reason();
+          if (!r) { reasonErr.textContent = T.chooseReason; reasonErr.hidden = false; form.querySelector("input[name=reason]").focus(); return; }
+          var req = { reason: r };
+          if (r === "illegal") {
+            req.explanation = f.explanation.input.value;
+            req.name = f.name.input.value.trim();
+            req.email = f.email.input.value.trim();
+            req.good_faith = gf.checked;
+          }
+          api("POST", "/api/v1/comments/" + c.id + "/reports", req).then(function (res) {
+            if (!res.ok) return fieldErrors(res, f, status);
+            form.remove();
+            btn.disabled = true;
+            thanks.textContent = res.json.message || T.reportedThanks;
+            thanks.setAttribute("tabindex", "-1");
+            thanks.focus();
+          }, function () { status.textContent = T.failed; });
+        }
+        foot.after(form);
+        form.querySelector("input[name=reason]").focus();
+      }
+    }
+
+    // ownSeen holds the reader's own comments as the server last described
+    // them, so that comments loaded later (Load more) get their controls.
+    var ownSeen = {};
+    function markOwn(c, li) {
+      var art = li.querySelector(":scope > article");
+      if (!art || art.classList.contains("mine")) return;
+      art.classList.add("mine");
+      var foot = art.querySelector("footer");
+      // One does not report oneself.
+      foot.querySelectorAll("button.report, .report-msg").forEach(function (e) { e.remove(); });
+      foot.prepend(el("p", { "class": "badge approved", text: T.published }));
+      ownControls(c, li, art, foot);
     }
 
     function forget(id) { store(ownKey, (load(ownKey) || []).filter(function (m) { return m.id !== id; })); }
@@ -375,7 +629,7 @@
       if (parent) {
         var ol = parent.querySelector(":scope > ol");
         li = renderComment(c, 1 + depthOf(parent));
-        ol.append(li);
+        if (ol) ol.append(li); else parent.after(li); // a parent MAX_DEPTH deep keeps its replies beside it
       } else {
         li = renderComment(c, 0);
         if (sort === "newest") own.prepend(li); else own.append(li);
@@ -404,6 +658,10 @@
         var frag = document.createDocumentFragment();
         th.comments.forEach(function (c) { frag.append(renderComment(c, 0)); });
         list.append(frag);
+        for (var id in ownSeen) {
+          var li = ownSeen[id].status === "approved" && root.getElementById(uid + "c" + id);
+          if (li) markOwn(ownSeen[id], li);
+        }
         next = th.next;
         moreBtn.hidden = !next;
         host.dispatchEvent(new CustomEvent("parley:thread", { detail: { comments: th.comments.length, more: more } }));
@@ -421,16 +679,21 @@
           if (!r.ok) return;
           var c = r.json;
           c.id = m.id;
+          if (c.status === "deleted") return forget(m.id);
+          ownSeen[c.id] = c;
           var inThread = root.getElementById(uid + "c" + c.id);
           if (c.status === "approved") {
-            forget(m.id);
-            if (inThread) {
-              inThread.querySelector("article").classList.add("mine");
-              inThread.querySelector("footer").prepend(el("p", { "class": "badge approved", text: T.published }));
-            } else placeOwn(c, c.html);
+            // The token is kept: the author may delete any time, and edit
+            // within the site's window.
+            if (inThread) markOwn(c, inThread);
+            else if (!m.shown) placeOwn(c, c.html);
+            if (!m.shown) { m.shown = true; store(ownKey, (load(ownKey) || []).map(function (x) { return x.id === m.id ? m : x; })); }
             return;
           }
-          if (c.status === "rejected") c.message = c.message.replace(/^[^:]*:\s*/, "").replace(/\.$/, "");
+          if (c.status === "rejected" || c.status === "removed") c.message = c.message.replace(/^[^:]*:\s*/, "").replace(/\.$/, "");
+          // A removed comment with replies is a tombstone in the thread: the
+          // author sees their own text and the decision in its place.
+          if (inThread) { c.html = c.html || ""; inThread.replaceChild(commentArticle(c, inThread), inThread.querySelector(":scope > article")); return; }
           placeOwn(c, c.html);
         }, function () { });
       })).then(function () {

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres"
+	"github.com/parleyhq/parley/store/sqlite"
 )
 
 // stringList is a repeatable flag.
@@ -37,7 +38,7 @@ func openData(ctx context.Context, d *dataFlags) (comment.Store, *secret.Keyring
 }
 
 func cmdMigrate(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "migrate", "migrate [--db FILE]\n\nCreates the database when absent and applies every embedded migration not yet applied.")
+	fs := newFlagSet(e, "migrate", "migrate [--db FILE] [--secret-file FILE]\n\nCreates the database when absent and applies every embedded migration not yet\napplied; creates the secret key too when absent, so that instances started\nafterwards share it.")
 	var d dataFlags
 	d.register(fs, e)
 	d.registerLogLevel(fs, e)
@@ -48,7 +49,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("migrate takes no arguments")
 	}
-	store, err := openStore(ctx, d.db) // opening migrates
+	store, _, err := openData(ctx, &d) // opening migrates; the key is created when absent
 	if err != nil {
 		return err
 	}
@@ -228,15 +229,22 @@ func cliDesk(store comment.Store) *desk.Desk {
 	switch st := store.(type) {
 	case *postgres.Store:
 		bus = notifyBus{st}
+	case *sqlite.Store:
+		// The changes table, which every running server on the file polls.
+		bus = notifyBus{st}
 	case desk.Bus:
 		bus = st
 	}
 	return desk.New(desk.Config{Store: store, Bus: bus})
 }
 
-// notifyBus publishes to the servers on one PostgreSQL database without
-// listening itself: a CLI command's bus.
-type notifyBus struct{ s *postgres.Store }
+// notifyBus publishes to the servers on one database (PostgreSQL's NOTIFY,
+// SQLite's changes table) without listening itself: a CLI command's bus.
+type notifyBus struct {
+	s interface {
+		Notify(ctx context.Context, kind string, payload json.RawMessage) error
+	}
+}
 
 func (b notifyBus) Publish(ctx context.Context, kind string, payload json.RawMessage) error {
 	return b.s.Notify(ctx, kind, payload)

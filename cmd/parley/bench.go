@@ -66,7 +66,20 @@ type BenchReport struct {
 	HotToStatic float64 `json:"hot_thread_to_static_file,omitempty"`
 }
 
-func cmdBench(ctx context.Context, e env, args []string) error {
+// benchOptions is what parley bench is told.
+type benchOptions struct {
+	d           dataFlags
+	target      string
+	duration    time.Duration
+	concurrency int
+	workloads   []string
+	asJSON      bool
+	cpuProfile  string
+	plan        seedPlan
+}
+
+// parseBench parses parley bench's command line.
+func parseBench(e env, args []string) (*benchOptions, error) {
 	fs := newFlagSet(e, "bench", `bench [--workloads a,b] [--duration 8s] [--concurrency 32] [--json] [--db DB [--target URL]]
 
 Seeds a realistic data set and drives HTTP load at a Parley server, then
@@ -78,50 +91,58 @@ database (once: a bench site that exists is reused) and serves it; with
 the same database and secret key, with --no-rate-limits.
 
 Workloads: `+strings.Join(benchWorkloads, ", "))
-	var d dataFlags
-	fs.StringVar(&d.db, "db", "", "database to seed and serve: a SQLite file or a postgres:// URL; default a temporary SQLite file")
-	fs.StringVar(&d.secretFile, "secret-file", "", "secret key file; default parley.key beside the database")
-	target := fs.String("target", "", "URL of a running Parley server to load instead of starting one (needs --db: the database it serves)")
-	duration := fs.Duration("duration", 8*time.Second, "how long each workload runs")
-	concurrency := fs.Int("concurrency", 32, "requests in flight at once")
+	o := &benchOptions{}
+	fs.StringVar(&o.d.db, "db", "", "database to seed and serve: a SQLite file or a postgres:// URL; default a temporary SQLite file")
+	fs.StringVar(&o.d.secretFile, "secret-file", "", "secret key file; default parley.key beside the database")
+	fs.StringVar(&o.target, "target", "", "URL of a running Parley server to load instead of starting one (needs --db: the database it serves)")
+	fs.DurationVar(&o.duration, "duration", 8*time.Second, "how long each workload runs")
+	fs.IntVar(&o.concurrency, "concurrency", 32, "requests in flight at once")
 	workloadList := fs.String("workloads", strings.Join(benchWorkloads, ","), "comma-separated workloads to run")
-	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the workloads (this process: load generator and, unless --target, the server) to FILE")
-	var plan seedPlan
-	fs.IntVar(&plan.articles, "articles", 100, "articles to seed besides the hot one")
-	fs.IntVar(&plan.maxComments, "max-comments", 2000, "comments of the largest thread")
-	fs.IntVar(&plan.pending, "pending", 2000, "pending comments to seed for the queue and decisions")
-	fs.Uint64Var(&plan.seed, "seed", 1, "random seed of the data set")
+	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON on stdout")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the workloads (this process: load generator and, unless --target, the server) to FILE")
+	fs.IntVar(&o.plan.articles, "articles", 100, "articles to seed besides the hot one")
+	fs.IntVar(&o.plan.maxComments, "max-comments", 2000, "comments of the largest thread")
+	fs.IntVar(&o.plan.pending, "pending", 2000, "pending comments to seed for the queue and decisions")
+	fs.Uint64Var(&o.plan.seed, "seed", 1, "random seed of the data set")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pos) > 0 {
-		return usagef("bench takes no arguments, got %q", pos)
+		return nil, usagef("bench takes no arguments, got %q", pos)
 	}
-	var workloads []string
 	for _, w := range strings.Split(*workloadList, ",") {
 		w = strings.TrimSpace(w)
 		if !slices.Contains(benchWorkloads, w) {
-			return usagef("--workloads: unknown workload %q (known: %s)", w, strings.Join(benchWorkloads, ", "))
+			return nil, usagef("--workloads: unknown workload %q (known: %s)", w, strings.Join(benchWorkloads, ", "))
 		}
-		workloads = append(workloads, w)
+		o.workloads = append(o.workloads, w)
 	}
 	switch {
-	case *duration <= 0:
-		return usagef("--duration must be positive")
-	case *concurrency < 1 || *concurrency > 10000:
-		return usagef("--concurrency must be from 1 to 10000")
-	case plan.articles < 1 || plan.maxComments < 1 || plan.pending < 0:
-		return usagef("--articles and --max-comments must be at least 1, --pending at least 0")
-	case *target != "" && d.db == "":
-		return usagef("--target needs --db: the database that server uses, for the data set")
+	case o.duration <= 0:
+		return nil, usagef("--duration must be positive")
+	case o.concurrency < 1 || o.concurrency > 10000:
+		return nil, usagef("--concurrency must be from 1 to 10000")
+	case o.plan.articles < 1 || o.plan.maxComments < 1 || o.plan.pending < 0:
+		return nil, usagef("--articles and --max-comments must be at least 1, --pending at least 0")
+	case o.target != "" && o.d.db == "":
+		return nil, usagef("--target needs --db: the database that server uses, for the data set")
 	}
-	if *target != "" {
-		if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("--target must be an http or https URL")
+	if o.target != "" {
+		if u, err := url.Parse(o.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usagef("--target must be an http or https URL")
 		}
 	}
+	return o, nil
+}
+
+func cmdBench(ctx context.Context, e env, args []string) error {
+	o, err := parseBench(e, args)
+	if err != nil {
+		return err
+	}
+	d, plan, workloads := o.d, o.plan, o.workloads
+	duration, concurrency, target, asJSON, cpuProfile := &o.duration, &o.concurrency, &o.target, &o.asJSON, &o.cpuProfile
 	progress := func(msg string) { fmt.Fprintf(e.stderr, "\r\033[K%s", msg) }
 
 	machine := benchMachine()

@@ -61,7 +61,9 @@ func cmdCopy(ctx context.Context, e env, args []string) error {
 
 // derivedTables are SQLite tables computed from others (by triggers), which
 // PostgreSQL computes its own way: they are not copied.
-var derivedTables = map[string]bool{"comment_counts": true}
+// changes holds SQLite's short-lived change notices (PostgreSQL uses
+// LISTEN/NOTIFY).
+var derivedTables = map[string]bool{"comment_counts": true, "changes": true}
 
 // tableReport is one verified table.
 type tableReport struct {

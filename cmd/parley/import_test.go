@@ -5,12 +5,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/importer"
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/store/postgres/pgtest"
 )
 
 // runSplit runs one parley command and returns its stdout and stderr apart.
@@ -73,6 +77,9 @@ func TestImportCommand(t *testing.T) {
 	// Round trip through files and a second database with the same key.
 	file := filepath.Join(dir, "demo.jsonl")
 	mustSplit(t, "export", "--site", "demo", "--db", db, "--private", "--out", file)
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("--out file: %v, %v; want mode 0600", info, err)
+	}
 	db2 := filepath.Join(dir, "second.db")
 	mustRun(t, "", "site", "add", "demo", "--origin", "https://news.example", "--db", db2)
 	mustSplit(t, "import", "parley", file, "--site", "demo", "--db", db2, "--batch", "3")
@@ -150,5 +157,67 @@ func TestImportErrors(t *testing.T) {
 	out, _ := mustSplit(t, "export", "--site", "demo", "--db", db)
 	if strings.Count(out, "\n") != 1 {
 		t.Fatalf("failed imports wrote comments:\n%s", out)
+	}
+}
+
+// An import into PostgreSQL, exported and imported into SQLite with the
+// same key, exports the same: both stores keep the same data.
+func TestImportPostgres(t *testing.T) {
+	pg := pgtest.URL(t)
+	imports := filepath.Join(testenv.DataDir(t), "imports")
+	dir := t.TempDir()
+	key := filepath.Join(dir, "parley.key")
+	data := []string{"--db", pg, "--secret-file", key}
+	mustRun(t, "", append([]string{"site", "add", "demo", "--origin", "https://news.example"}, data...)...)
+	out, _ := mustSplit(t, append([]string{"import", "wordpress", filepath.Join(imports, "isso-wordpress.xml"), "--site", "demo"}, data...)...)
+	if !strings.Contains(out, "comments    8 (approved 8") {
+		t.Fatalf("import into PostgreSQL:\n%s", out)
+	}
+	mustSplit(t, append([]string{"import", "disqus", filepath.Join(imports, "isso-disqus.xml"), "--site", "demo"}, data...)...)
+	again, _ := mustSplit(t, append([]string{"import", "disqus", filepath.Join(imports, "isso-disqus.xml"), "--site", "demo"}, data...)...)
+	if !strings.Contains(again, "duplicates  5 ") {
+		t.Fatalf("re-import into PostgreSQL:\n%s", again)
+	}
+	file := filepath.Join(dir, "pg.jsonl")
+	mustSplit(t, append([]string{"export", "--site", "demo", "--private", "--out", file}, data...)...)
+	lite := []string{"--db", filepath.Join(dir, "lite.db"), "--secret-file", key}
+	mustRun(t, "", append([]string{"site", "add", "demo", "--origin", "https://news.example"}, lite...)...)
+	mustSplit(t, append([]string{"import", "parley", file, "--site", "demo"}, lite...)...)
+	fromPG, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromLite, _ := mustSplit(t, append([]string{"export", "--site", "demo", "--private"}, lite...)...)
+	if fromLite != string(fromPG) || strings.Count(fromLite, "\n") != 14 {
+		t.Fatalf("PostgreSQL and SQLite exports differ:\n%s\n---\n%s", fromPG, fromLite)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	counted := &countingReader{r: strings.NewReader(strings.Repeat("x", 1000))}
+	io.CopyN(io.Discard, counted, 500)
+	p := &progress{w: &buf, size: 1000, counted: counted, bySize: true, terminal: true, decile: -1}
+	p.update(importer.Report{Records: 10, Comments: map[comment.Status]int{comment.StatusApproved: 9}})
+	p.done()
+	if got, want := buf.String(), "\r[============             ]  50%  10 records, 9 imported\n"; got != want {
+		t.Errorf("terminal progress = %q, want %q", got, want)
+	}
+	buf.Reset()
+	p = &progress{w: &buf, size: 1000, counted: counted, bySize: true, decile: -1}
+	p.update(importer.Report{Records: 10})
+	p.update(importer.Report{Records: 11}) // same tenth: no new line
+	p.done()
+	if got, want := buf.String(), "import: 50% of the file, 10 records, 0 imported\n"; got != want {
+		t.Errorf("progress lines = %q, want %q", got, want)
+	}
+	// Isso, a database: a line every 10,000 records.
+	buf.Reset()
+	p = &progress{w: &buf, counted: counted, decile: -1}
+	for _, n := range []int{500, 9999, 10000, 15000, 20000} {
+		p.update(importer.Report{Records: n})
+	}
+	if got, want := buf.String(), "import: 500 records, 0 imported\nimport: 10000 records, 0 imported\nimport: 20000 records, 0 imported\n"; got != want {
+		t.Errorf("progress lines by records = %q, want %q", got, want)
 	}
 }

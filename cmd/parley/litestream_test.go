@@ -59,7 +59,7 @@ func parseYAML(text string) (any, error) {
 	}
 	// entry parses "key: value" or "key:" followed by a deeper block.
 	entry := func(m map[string]any, text string, indent, no int) error {
-		k, v, ok := strings.Cut(text, ":")
+		k, v, ok := cutKey(text)
 		if !ok || k == "" || strings.ContainsAny(k, " \"'") {
 			return fmt.Errorf("line %d: want key: value, got %q", no, text)
 		}
@@ -85,8 +85,13 @@ func parseYAML(text string) (any, error) {
 			for pos < len(lines) && lines[pos].indent == indent && strings.HasPrefix(lines[pos].text, "- ") {
 				l := lines[pos]
 				pos++
+				text := strings.TrimPrefix(l.text, "- ")
+				if _, _, isKey := cutKey(text); !isKey {
+					seq = append(seq, scalar(text))
+					continue
+				}
 				item := map[string]any{}
-				if err := entry(item, strings.TrimPrefix(l.text, "- "), indent+2, l.no); err != nil {
+				if err := entry(item, text, indent+2, l.no); err != nil {
 					return nil, err
 				}
 				for pos < len(lines) && lines[pos].indent == indent+2 && !strings.HasPrefix(lines[pos].text, "- ") {
@@ -123,12 +128,24 @@ func parseYAML(text string) (any, error) {
 	return doc, err
 }
 
+// cutKey splits "key: value" or "key:"; a colon inside a word
+// ("keys:/data") does not make a key.
+func cutKey(text string) (key, value string, ok bool) {
+	if k, v, found := strings.Cut(text, ": "); found {
+		return k, v, true
+	}
+	if strings.HasSuffix(text, ":") {
+		return strings.TrimSuffix(text, ":"), "", true
+	}
+	return "", "", false
+}
+
 func TestParseYAMLSubset(t *testing.T) {
-	doc, err := parseYAML("a: 1\nb:\n  - c: x # note\n    d: 'y'\n  - c: z\ne:\n  f: g\n")
+	doc, err := parseYAML("a: 1\nb:\n  - c: x # note\n    d: 'y'\n  - c: z\ne:\n  f: g\n  h:\n    - v:/w\n    - \"8:80\"\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(doc); got != "map[a:1 b:[map[c:x d:y] map[c:z]] e:map[f:g]]" {
+	if got := fmt.Sprint(doc); got != "map[a:1 b:[map[c:x d:y] map[c:z]] e:map[f:g h:[v:/w 8:80]]]" {
 		t.Errorf("parsed %s", got)
 	}
 	for _, bad := range []string{"a: 1\n  b: 2\n", "a: {b: 1}\n", "a: 1\na: 2\n", "a\n", "a:\n\t- b\n", "- a: 1\nb: 2\n"} {

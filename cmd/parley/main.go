@@ -111,12 +111,13 @@ func commands() []command {
 		{"moderator", "manage moderator accounts: moderator add|password|list|sites", cmdModerator},
 		{"token", "API bearer tokens: token create|list|revoke", cmdToken},
 		{"model", "the ad hominem classifier: model train|eval|score|explain", cmdModel},
+		{"bench", "seed a data set and measure a server under HTTP load: bench [--workloads a,b] [--json]", cmdBench},
 		{"backup", "copy a running SQLite database, checked: backup --to FILE", cmdBackup},
 		{"restore", "restore a SQLite backup: restore --from FILE [--force]", cmdRestore},
+		{"healthcheck", "exit 0 when a running server is ready (for container health checks)", cmdHealthcheck},
 		{"version", "print the version, commit and model version", cmdVersion},
 		{"import", "import comments: import wordpress|disqus|isso|remark42|commento|parley FILE --site ID", cmdImport},
 		{"export", "export a site's comments: export --site ID [--format jsonl|wxr] [--private]", cmdExport},
-		{"bench", "seed a data set and measure a server under HTTP load: bench [--workloads a,b] [--json]", cmdBench},
 	}
 }
 

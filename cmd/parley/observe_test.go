@@ -370,3 +370,33 @@ func TestAccessLog(t *testing.T) {
 		})
 	}
 }
+
+// The operator's settings also come from the environment.
+func TestOpsEnvironment(t *testing.T) {
+	var c opsConfig
+	fs := newFlagSet(env{getenv: envFrom(nil), stdout: io.Discard, stderr: io.Discard}, "serve", "")
+	c.register(fs, env{getenv: envFrom(map[string]string{
+		"PARLEY_ACCESS_LOG": "false", "PARLEY_METRICS_ALLOW": "10.0.0.0/8, 192.0.2.1", "PARLEY_METRICS_ADDR": "127.0.0.1:9100",
+	})})
+	if err := fs.Parse([]string{"--metrics-allow", "2001:db8::/32"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.check(); err != nil {
+		t.Fatal(err)
+	}
+	if c.accessLog || c.metricsAddr != "127.0.0.1:9100" || fmt.Sprint(c.metricsAllow) != "[10.0.0.0/8 192.0.2.1/32 2001:db8::/32]" {
+		t.Errorf("from the environment: access log %v, metrics addr %q, allow %v", c.accessLog, c.metricsAddr, c.metricsAllow)
+	}
+	var d opsConfig
+	d.register(newFlagSet(env{getenv: envFrom(nil), stdout: io.Discard, stderr: io.Discard}, "serve", ""), env{getenv: envFrom(map[string]string{"PARLEY_METRICS_ALLOW": "nonsense"})})
+	if err := d.check(); err == nil || !strings.Contains(err.Error(), "PARLEY_METRICS_ALLOW") {
+		t.Errorf("a bad PARLEY_METRICS_ALLOW: %v", err)
+	}
+	var e opsConfig
+	fs = newFlagSet(env{getenv: envFrom(nil), stdout: io.Discard, stderr: io.Discard}, "serve", "")
+	e.register(fs, env{getenv: envFrom(nil)})
+	fs.Parse(nil)
+	if !e.accessLog || e.metricsAddr != "" || e.pprof || len(e.metricsAllow) != 0 {
+		t.Errorf("defaults: %+v", e)
+	}
+}

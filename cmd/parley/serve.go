@@ -44,6 +44,8 @@ type serveConfig struct {
 	opsConfig
 	// ipv6Prefix groups IPv6 clients for rate limits.
 	ipv6Prefix int
+	// maxReplyDepth caps how deep replies nest.
+	maxReplyDepth int
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, e env) {
@@ -60,6 +62,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.DurationVar(&c.ipRetention, "ip-retention", 30*24*time.Hour, "how long hashed IP addresses are kept")
 	fs.DurationVar(&c.drain, "drain", 20*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.IntVar(&c.ipv6Prefix, "ipv6-prefix", 64, "IPv6 clients share rate limits by this prefix length: 64, 56 or 48")
+	fs.IntVar(&c.maxReplyDepth, "max-reply-depth", httpapi.DefaultMaxReplyDepth, "replies nest at most this deep; a reply to a comment at the cap is stored under that comment's parent")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
 	c.opsConfig.register(fs, e)
 }
@@ -130,7 +133,9 @@ type app struct {
 	// (the in-process defaults) on SQLite.
 	bus      httpapi.Bus
 	closeBus func() error
-	limiters httpapi.LimiterFactory
+	// sharedEvents sends dashboard events through the bus (PostgreSQL).
+	sharedEvents bool
+	limiters     httpapi.LimiterFactory
 	// stdout hears where the metrics listener is.
 	stdout io.Writer
 }
@@ -163,6 +168,9 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if p := cfg.ipv6Prefix; p != 0 && p != 48 && p != 56 && p != 64 {
 		return nil, usagef("--ipv6-prefix %d: want 64, 56 or 48", p)
 	}
+	if cfg.maxReplyDepth < 0 || cfg.maxReplyDepth > 1000 {
+		return nil, usagef("--max-reply-depth %d: want 1 to 1000", cfg.maxReplyDepth)
+	}
 	logger, err := newLogger(e, cfg.logLevel)
 	if err != nil {
 		return nil, err
@@ -193,13 +201,27 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	return a, nil
 }
 
-// shareState, on PostgreSQL, makes what instances must share go through the
-// database: change notices (LISTEN/NOTIFY) and rate limits (a table).
+// shareState makes what processes on one database must share go through
+// it: on PostgreSQL change notices (LISTEN/NOTIFY), dashboard events and
+// rate limits; on SQLite change notices (the changes table), so that the
+// CLI's changes reach a running server.
 func (a *app) shareState(ctx context.Context) error {
+	if ss, ok := a.store.(*sqlite.Store); ok {
+		// Change notices from the CLI (and other processes on this file)
+		// through the changes table; events and rate limits stay in this
+		// process.
+		bus, err := sqlite.NewBus(ctx, ss, a.logger.With("component", "bus"))
+		if err != nil {
+			return err
+		}
+		a.bus, a.closeBus = bus, bus.Close
+		return nil
+	}
 	ps, ok := a.store.(*postgres.Store)
 	if !ok {
 		return nil
 	}
+	a.sharedEvents = true
 	bus, err := postgres.NewBus(ctx, ps, a.logger.With("component", "bus"))
 	if err != nil {
 		return err
@@ -230,7 +252,7 @@ func mountWidget(mounts map[string]http.Handler) {
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	policy := moderation.Policy{Classifier: a.classifier}
 	var live events.Events = events.NewBroadcaster()
-	if a.bus != nil {
+	if a.sharedEvents {
 		// Moderators on every instance see every instance's events.
 		live = httpapi.NewBusEvents(a.bus, a.logger)
 	}
@@ -245,8 +267,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.api = httpapi.New(httpapi.Config{
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
-		FetchArticles: a.cfg.fetchArticles,
-		Bus:           a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
+		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
+		MaxReplyDepth: a.cfg.maxReplyDepth, FetchArticles: a.cfg.fetchArticles,
 	})
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
@@ -272,6 +294,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	bg, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.api.ForgetIPs(bg, a.cfg.ipRetention)
+	go a.api.SweepSessions(bg, 10*time.Minute)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

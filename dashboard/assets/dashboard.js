@@ -22,7 +22,7 @@
     return list ? Array.prototype.slice.call(list.querySelectorAll("li.item:not(.done)")) : [];
   }
   function select(el) {
-    if (cur) cur.classList.remove("current", "rejecting", "confirm-ban");
+    if (cur) cur.classList.remove("current", "rejecting", "confirm-ban", "confirm-rejectpending");
     cur = el || null;
     if (cur) {
       cur.classList.add("current");
@@ -93,7 +93,21 @@
       });
     });
   }
+  // lifecycle handles the forms that say what to tell the moderator
+  // (data-done): remove, restore, dismiss reports, decide an appeal, unban,
+  // reject every pending comment. data-leave: the comment leaves the list.
+  function lifecycle(form, submitter) {
+    var li = form.closest(".item");
+    return post(form, submitter).then(function (j) {
+      (j.rejected || []).forEach(function (rid) { if (done(rid)) bump("pending", -1); });
+      if (!li || !li.matches("li")) { location.reload(); return; }
+      if (form.hasAttribute("data-leave")) done(li.dataset.id);
+      if (form.classList.contains("unban")) form.hidden = true;
+      say(form.dataset.done + (form.classList.contains("rejectpending") ? " (" + (j.rejected || []).length + ")" : ""));
+    }).catch(function (e) { say(e.message, true); });
+  }
   function act(form, submitter) {
+    if (form.hasAttribute("data-done")) return lifecycle(form, submitter);
     var li = form.closest("li.item");
     var kind = form.classList.contains("approve") ? "approve" : form.classList.contains("reject") ? "reject"
       : form.classList.contains("ban") ? "ban" : form.classList.contains("trust") ? "trust" : "bulk";
@@ -173,7 +187,7 @@
     var t = ev.target;
     var typing = t.matches && t.matches("input, textarea, select");
     if (ev.key === "Escape") {
-      if (cur) { cur.classList.remove("rejecting", "confirm-ban"); select(cur); }
+      if (cur) { cur.classList.remove("rejecting", "confirm-ban", "confirm-rejectpending"); var rd = cur.querySelector("details.remove[open]"); if (rd) rd.open = false; select(cur); }
       if (typing) t.blur();
       return;
     }
@@ -200,7 +214,8 @@
         if (btn) btn.click();
         break;
       default:
-        if (!cur) { if ("arbtx".indexOf(k) >= 0) move(0); if (!cur) return; }
+        if (!cur) { if ("arbtxdmuopv".indexOf(k) >= 0) move(0); if (!cur) return; }
+        if (lifecycleKey(k)) { ev.preventDefault(); break; }
         if (k === "a") { var f = cur.querySelector("form.approve"); if (f) act(f); }
         else if (k === "r") { if (cur.querySelector("form.reject")) { cur.classList.remove("confirm-ban"); cur.classList.add("rejecting"); say("Reject as: h ad hominem, s spam, o off-topic, t other. Esc cancels."); } }
         else if (k === "b") {
@@ -214,6 +229,38 @@
         else return;
     }
   });
+
+  // lifecycleKey handles the keys of the lifecycle actions on the current
+  // comment; false when k is not one of them.
+  function lifecycleKey(k) {
+    var f;
+    switch (k) {
+      case "v":
+        var raw = cur.querySelector("details.raw");
+        if (raw) raw.open = !raw.open;
+        return true;
+      case "d":
+        f = cur.querySelector("form.dismiss");
+        if (f) act(f);
+        return true;
+      case "m":
+        var det = cur.querySelector("details.remove");
+        if (det) { det.open = true; noteNext = det.querySelector("select"); say("Remove: choose a reason (type its first letter), Tab to the note, Enter removes. Esc cancels."); }
+        return true;
+      case "u": case "o":
+        f = cur.querySelector("form.decide-appeal");
+        if (!f) return false;
+        act(f, f.querySelector('button[value="' + (k === "u" ? "upheld" : "overturned") + '"]'));
+        return true;
+      case "p":
+        f = cur.querySelector("form.rejectpending");
+        if (!f) return true;
+        if (cur.classList.contains("confirm-rejectpending")) { cur.classList.remove("confirm-rejectpending"); act(f); }
+        else { cur.classList.add("confirm-rejectpending"); say("Press p again to reject every pending comment of this commenter. Esc cancels."); }
+        return true;
+    }
+    return false;
+  }
 
   var noteNext = null;
   document.addEventListener("keyup", function () {
@@ -244,7 +291,7 @@
         var li = document.getElementById("c" + e.comment_id);
         if (li && !li.classList.contains("done")) {
           // One's own decisions come back too: those just leave the list.
-          done(e.comment_id, e.moderator === me ? "" : (e.status === "approved" ? "Approved" : "Rejected") + " by " + (e.moderator || "someone") + " just now.");
+          done(e.comment_id, e.moderator === me ? "" : ({ approved: "Approved", rejected: "Rejected", removed: "Removed", pending: "Held back" }[e.status] || "Changed") + " by " + (e.moderator || "someone") + " just now.");
         }
       } else if (e.kind === "submitted" && e.status === "pending" && onPending) {
         arrived++;

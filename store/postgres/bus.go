@@ -39,8 +39,13 @@ type Bus struct {
 	channel string
 	id      string
 	logger  *slog.Logger
-	// AckTimeout bounds how long Publish waits for peers; default a second.
+	// AckTimeout bounds how long Publish waits for peers that are still
+	// connected; default a second. A peer that lets it pass is stalled.
 	AckTimeout time.Duration
+	// ProbeAfter is when Publish, still waiting, looks for the pending
+	// peers' listener connections in pg_stat_activity; a peer without one
+	// is dead and no longer waited for. Default 50 ms.
+	ProbeAfter time.Duration
 
 	mu   sync.RWMutex
 	next int
@@ -48,12 +53,16 @@ type Bus struct {
 
 	pmu     sync.Mutex
 	seq     uint64
-	peers   map[string]time.Time       // peer id → last heard
-	waiting map[uint64]map[string]bool // seq → peers yet to ack
-	acked   map[uint64]chan struct{}   // seq → closed when all acked
+	peers   map[string]time.Time // peer id → last heard
+	stalled map[string]bool      // peers that let AckTimeout pass, until heard again
+	// confirmed is when a probe last found a peer's listener connection.
+	confirmed map[string]time.Time
+	waiting   map[uint64]map[string]bool // seq → peers yet to ack
+	acked     map[uint64]chan struct{}   // seq → closed when all acked
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	cancel    context.CancelFunc
+	done      chan struct{}
+	probeDone chan struct{}
 }
 
 // envelope is a notice on the wire.
@@ -95,13 +104,15 @@ func NewBus(ctx context.Context, s *Store, logger *slog.Logger) (*Bus, error) {
 	rand.Read(id[:])
 	bctx, cancel := context.WithCancel(context.Background())
 	b := &Bus{
-		store: s, channel: "parley_" + s.schema, id: hex.EncodeToString(id[:]), logger: logger, AckTimeout: time.Second,
-		subs: map[int]func(string, json.RawMessage){}, peers: map[string]time.Time{},
+		store: s, channel: "parley_" + s.schema, id: hex.EncodeToString(id[:]), logger: logger,
+		AckTimeout: time.Second, ProbeAfter: 50 * time.Millisecond,
+		subs: map[int]func(string, json.RawMessage){}, peers: map[string]time.Time{}, stalled: map[string]bool{}, confirmed: map[string]time.Time{},
 		waiting: map[uint64]map[string]bool{}, acked: map[uint64]chan struct{}{},
-		cancel: cancel, done: make(chan struct{}),
+		cancel: cancel, done: make(chan struct{}), probeDone: make(chan struct{}),
 	}
 	ready := make(chan struct{})
 	go b.listen(bctx, ready)
+	go b.probeLoop(bctx)
 	select {
 	case <-ready:
 		return b, nil
@@ -118,6 +129,7 @@ func (b *Bus) Close() error {
 	b.notify(ctx, b.store.pool, envelope{Kind: kindBye, From: b.id})
 	b.cancel()
 	<-b.done
+	<-b.probeDone
 	return nil
 }
 
@@ -131,10 +143,13 @@ func (b *Bus) Peers() int {
 func (b *Bus) livePeers(now time.Time) map[string]bool {
 	live := map[string]bool{}
 	for id, seen := range b.peers {
-		if now.Sub(seen) < peerTTL {
-			live[id] = true
-		} else {
+		switch {
+		case now.Sub(seen) >= peerTTL:
 			delete(b.peers, id)
+			delete(b.stalled, id)
+			delete(b.confirmed, id)
+		case !b.stalled[id]:
+			live[id] = true
 		}
 	}
 	return live
@@ -157,6 +172,7 @@ func (b *Bus) notify(ctx context.Context, q execer, e envelope) error {
 // Publish delivers a notice to this instance's subscribers, sends it to the
 // others and waits until each live peer acknowledged it (or AckTimeout).
 func (b *Bus) Publish(ctx context.Context, kind string, payload json.RawMessage) error {
+	start := time.Now()
 	b.deliver(kind, payload)
 	if len(payload) > maxPayload {
 		return fmt.Errorf("postgres: bus: %s notice of %d bytes is over %d", kind, len(payload), maxPayload)
@@ -183,15 +199,7 @@ func (b *Bus) Publish(ctx context.Context, kind string, payload json.RawMessage)
 	if all == nil {
 		return nil
 	}
-	timer := time.NewTimer(b.AckTimeout)
-	defer timer.Stop()
-	select {
-	case <-all:
-	case <-timer.C:
-		b.logger.Warn("peers did not acknowledge a notice in time", "kind", kind, "timeout", b.AckTimeout)
-	case <-ctx.Done():
-	}
-	return nil
+	return b.awaitAcks(ctx, kind, seq, all, start)
 }
 
 // Broadcast is Publish without waiting for acknowledgements: for notices
@@ -260,7 +268,11 @@ func (b *Bus) listen(ctx context.Context, ready chan struct{}) {
 }
 
 func (b *Bus) listenOnce(ctx context.Context, connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, b.store.pool.Config().ConnConfig.Copy())
+	cfg := b.store.pool.Config().ConnConfig.Copy()
+	// Peers find this connection in pg_stat_activity by its name, and
+	// take its absence for this instance's death.
+	cfg.RuntimeParams["application_name"] = listenerName(b.id)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -313,10 +325,13 @@ func (b *Bus) listenOnce(ctx context.Context, connected func()) error {
 		switch e.Kind {
 		case kindBye:
 			delete(b.peers, e.From)
+			delete(b.confirmed, e.From)
 			b.ackFrom(e.From, 0, true)
 		default:
 			_, known := b.peers[e.From]
 			b.peers[e.From] = now
+			b.confirmed[e.From] = now
+			delete(b.stalled, e.From) // it answers again
 			if e.Kind == kindAck && e.To == b.id {
 				b.ackFrom(e.From, e.Seq, false)
 			}

@@ -117,12 +117,12 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 		return 0, storeErr(err, "Comment")
 	}
 	err = t.tx.QueryRow(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
+		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format, edited_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`,
 		c.SiteID, aid, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
 		c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy,
-		string(c.Format.OrMarkdown())).Scan(&c.ID)
+		string(c.Format.OrMarkdown()), nullTime(c.EditedAt)).Scan(&c.ID)
 	if err != nil {
 		return 0, storeErr(err, "Comment")
 	}
@@ -234,7 +234,7 @@ func (s *Store) ExportComments(ctx context.Context, siteID string, fn func(comme
 		FROM comments c JOIN articles a ON a.id = c.article_id
 		LEFT JOIN comment_sources s ON s.comment_id = c.id
 		LEFT JOIN comment_sources ps ON ps.comment_id = c.parent_id
-		WHERE c.site_id = $1 ORDER BY c.id`, siteID)
+		WHERE c.site_id = $1 AND c.revision_of IS NULL ORDER BY c.id`, siteID)
 	if err != nil {
 		return storeErr(err, "Comment")
 	}

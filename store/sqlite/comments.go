@@ -144,19 +144,19 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 
 // createComment writes a new comment and, for the first comment of an
 // article, the article itself, inside the group commit's transaction tx.
-func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
+func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 	c.Format = c.Format.OrMarkdown()
 	var exists int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, c.SiteID).Scan(&exists); err != nil {
+	if err := tx.QueryRowContext(ctx, qSiteExists, c.SiteID).Scan(&exists); err != nil {
 		return storeErr(err, "Site")
 	}
 	if exists == 0 {
 		return comment.Errorf(comment.CodeNotFound, "Site %q not found.", c.SiteID)
 	}
-	a, err := scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = ? AND url = ?`, c.SiteID, c.ArticleURL))
+	a, err := scanArticle(tx.QueryRowContext(ctx, qArticleByURL, c.SiteID, c.ArticleURL))
 	switch {
 	case err == sql.ErrNoRows:
-		res, err := tx.ExecContext(ctx, `INSERT INTO articles (site_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
+		res, err := tx.ExecContext(ctx, qInsertArticle,
 			c.SiteID, c.ArticleURL, c.ArticleTitle, micro(c.CreatedAt))
 		if err != nil {
 			return storeErr(err, "Article")
@@ -174,7 +174,7 @@ func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
 	if c.ParentID != 0 {
 		var parentArticle, parentRoot sql.NullInt64
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT article_id, root_id, status FROM comments WHERE id = ?`, c.ParentID).
+		err := tx.QueryRowContext(ctx, qParent, c.ParentID).
 			Scan(&parentArticle, &parentRoot, &status)
 		if err == sql.ErrNoRows || (err == nil && (parentArticle.Int64 != a.ID || status != string(comment.StatusApproved))) {
 			return comment.Invalid(comment.FieldError{Field: "parent_id", Message: "must be an approved comment of the same article"})
@@ -191,9 +191,7 @@ func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
 	if err != nil {
 		return storeErr(err, "Comment")
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := tx.ExecContext(ctx, qInsertComment,
 		c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		c.EmailCipher, c.EmailHMAC, nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), c.EditTokenHash,
 		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format))
@@ -208,13 +206,13 @@ func createComment(ctx context.Context, tx *sql.Tx, c *comment.Comment) error {
 		if c.Status == comment.StatusApproved {
 			action = comment.ActionApprove
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, qInsertAudit,
 			micro(c.DecidedAt), c.DecidedBy, string(action), c.ID, c.SiteID, string(c.Reason), c.Note); err != nil {
 			return storeErr(err, "Audit")
 		}
 	}
 	if c.Status == comment.StatusApproved {
-		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`, a.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, qCountApproved, a.ID); err != nil {
 			return storeErr(err, "Article")
 		}
 	}

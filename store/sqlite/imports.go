@@ -44,8 +44,8 @@ func (s *Store) BeginImport(ctx context.Context, siteID string) (comment.ImportT
 		{&t.findParent, `SELECT c.id, c.root_id FROM comment_sources s JOIN comments c ON c.id = s.comment_id
 			WHERE s.article_id = ? AND s.source = ? AND s.source_id = ?`},
 		{&t.insertComment, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format, edited_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&t.insertSource, `INSERT INTO comment_sources (comment_id, article_id, source, source_id, parent_source, parent_source_id)
 			VALUES (?, ?, ?, ?, ?, ?)`},
 		{&t.countApproved, `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`},
@@ -168,7 +168,7 @@ func (t *importTx) ImportComment(ctx context.Context, ic *comment.ImportedCommen
 	res, err := t.insertComment.ExecContext(ctx, c.SiteID, aid, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
 		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy,
-		string(c.Format.OrMarkdown()))
+		string(c.Format.OrMarkdown()), nullTime(c.EditedAt))
 	if err != nil {
 		return 0, storeErr(err, "Comment")
 	}
@@ -295,7 +295,7 @@ func (s *Store) ExportComments(ctx context.Context, siteID string, fn func(comme
 		FROM comments c JOIN articles a ON a.id = c.article_id
 		LEFT JOIN comment_sources s ON s.comment_id = c.id
 		LEFT JOIN comment_sources ps ON ps.comment_id = c.parent_id
-		WHERE c.site_id = ? ORDER BY c.id`, siteID)
+		WHERE c.site_id = ? AND c.revision_of IS NULL ORDER BY c.id`, siteID)
 	if err != nil {
 		return storeErr(err, "Comment")
 	}

@@ -81,11 +81,11 @@ func open(ctx context.Context, path string, pragmas []string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	s.startGroupCommit()
 	if _, err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.startGroupCommit()
 	return s, nil
 }
 

@@ -21,6 +21,7 @@ var importTests = []struct {
 	{"ImportErrUnknownSite", testImportUnknownSite},
 	{"ImportErrInvalid", testImportInvalid},
 	{"ExportRefs", testExportRefs},
+	{"ExportLeavesOutRevisions", testExportRevisions},
 }
 
 // imported builds an imported comment of the test source on an article.
@@ -205,5 +206,29 @@ func testExportRefs(t *testing.T, s comment.Store) {
 	outcomes, _ := importAll(t, s, back, other)
 	if diff := cmp.Diff([]comment.ImportOutcome{comment.Duplicate, comment.Imported}, outcomes); diff != "" {
 		t.Fatalf("re-importing a native comment: %s", diff)
+	}
+}
+
+func testExportRevisions(t *testing.T, s comment.Store) {
+	mustSite(t, s, "demo")
+	ctx := context.Background()
+	a := "https://news.example/a"
+	ic := imported(a, "1", "", 1, comment.StatusApproved)
+	ic.Comment.EditedAt = t0.Add(time.Hour)
+	importAll(t, s, ic)
+	native := mustCreate(t, s, newComment("demo", a, 2))
+	if _, err := s.Decide(ctx, comment.Decision{CommentID: native.ID, Action: comment.ActionApprove, Moderator: "m", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := s.EditComment(ctx, comment.Edit{CommentID: native.ID, Body: "changed", HTML: "<p>changed</p>", Score: -1, At: t0.Add(2 * time.Hour)})
+	if err != nil || rev.RevisionOf != native.ID {
+		t.Fatalf("edit: %+v, %v", rev, err)
+	}
+	got := exportAll(t, s)
+	if len(got) != 2 {
+		t.Fatalf("%d exported, want the 2 comments without the waiting revision", len(got))
+	}
+	if !got[0].Comment.EditedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("edited_at of an imported comment: %v", got[0].Comment.EditedAt)
 	}
 }

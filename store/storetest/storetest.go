@@ -43,12 +43,13 @@ func Run(t *testing.T, open Open) {
 		{"CreateDecided", testCreateDecided},
 	}
 	tests = append(tests, dashboardTests...)
+	tests = append(tests, submissionTests...)
 	tests = append(tests, classifierTests...)
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, metricsTests...)
 	tests = append(tests, credentialTests...)
+	tests = append(tests, nestingTests...)
 	tests = append(tests, importTests...)
-	tests = append(tests, submissionTests...)
 	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
