@@ -161,6 +161,9 @@ type Comment struct {
 	ArticleID     int64
 	ArticleURL    string // filled on reads
 	ArticleTitle  string // filled on reads; on create, the title for a new article
+	// ArticleTitleVerified, filled on reads, says the article's title is the
+	// newsroom's own (see Article.TitleVerified), not a commenter's.
+	ArticleTitleVerified bool
 	ParentID      int64  // zero for a top-level comment
 	RootID        int64  // zero for a top-level comment; else the top-level ancestor
 	AuthorName    string

@@ -758,3 +758,23 @@ func TestModeratorSites(t *testing.T) {
 		t.Errorf("news comment decided by a blog moderator: %s", c.Status)
 	}
 }
+
+// The title the first commenter sent is shown to moderators marked
+// unverified until the newsroom's own title replaces it.
+func TestUnverifiedArticleTitle(t *testing.T) {
+	e := newEnv(t, false)
+	e.submit("Ada", "ada@example.com", "A first comment.")
+	mod := e.loggedIn("bob")
+	_, page, _ := mod.get("/admin/queue/pending")
+	if !strings.Contains(page, "The energy debate</a> <small class=\"unverified\"") {
+		t.Fatalf("queue does not mark the commenter's title unverified:\n%s", page)
+	}
+	title := "Energy: the debate, explained"
+	if _, err := e.store.ChangeArticle(context.Background(), comment.ArticleChange{SiteID: "news", URL: origin + "/energy", Title: &title, Moderator: "ann", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	_, page, _ = mod.get("/admin/queue/pending")
+	if !strings.Contains(page, title) || strings.Contains(page, "unverified title") {
+		t.Errorf("queue after the newsroom's title:\n%s", page)
+	}
+}

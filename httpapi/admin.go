@@ -217,12 +217,15 @@ type QueueItem struct {
 type ArticleRef struct {
 	URL   string `json:"url"`
 	Title string `json:"title"`
+	// TitleVerified is false while the title is the one the first
+	// commenter sent, which readers never see.
+	TitleVerified bool `json:"title_verified"`
 }
 
 // NewQueueItem converts a stored comment for moderators.
 func NewQueueItem(c comment.Comment) QueueItem {
 	it := QueueItem{
-		ID: c.ID, Site: c.SiteID, Article: ArticleRef{c.ArticleURL, c.ArticleTitle},
+		ID: c.ID, Site: c.SiteID, Article: ArticleRef{c.ArticleURL, c.ArticleTitle, c.ArticleTitleVerified},
 		Author: Author{c.AuthorName, c.AuthorWebsite}, Body: c.Body, HTML: c.HTML, Status: c.Status,
 		CreatedAt: timestamp(c.CreatedAt), Flagged: c.Flagged, Spans: c.Spans, Reason: c.Reason, Note: c.Note, DecidedBy: c.DecidedBy,
 	}

@@ -219,23 +219,25 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 	return nil
 }
 
-const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, c.parent_id, c.root_id, c.author_name, c.author_website,
+const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
 	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
 
 func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var c comment.Comment
 	var parent, root, decided, revisionOf, edited sql.NullInt64
+	var titleVerified int
 	var status, spans, reason string
 	var flagged int
 	var created int64
-	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
+	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &titleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
 		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
 	if err != nil {
 		return c, err
 	}
 	c.ParentID, c.RootID, c.RevisionOf = parent.Int64, root.Int64, revisionOf.Int64
+	c.ArticleTitleVerified = titleVerified != 0
 	if edited.Valid {
 		c.EditedAt = fromMicro(edited.Int64)
 	}
