@@ -156,34 +156,34 @@ type Span struct {
 // The email is never held in plain text here: only its ciphertext and keyed
 // hash.
 type Comment struct {
-	ID            int64
-	SiteID        string
-	ArticleID     int64
-	ArticleURL    string // filled on reads
-	ArticleTitle  string // filled on reads; on create, the title for a new article
+	ID           int64
+	SiteID       string
+	ArticleID    int64
+	ArticleURL   string // filled on reads
+	ArticleTitle string // filled on reads; on create, the title for a new article
 	// ArticleTitleVerified, filled on reads, says the article's title is the
 	// newsroom's own (see Article.TitleVerified), not a commenter's.
 	ArticleTitleVerified bool
-	ParentID      int64  // zero for a top-level comment
-	RootID        int64  // zero for a top-level comment; else the top-level ancestor
-	AuthorName    string
-	AuthorWebsite string
-	EmailCipher   []byte
-	EmailHMAC     []byte
-	IPHash        []byte
-	Body          string // as the author wrote it, in Format
-	Format        Format // how Body is written; "" means FormatMarkdown
-	HTML          string // rendered and sanitized
-	Status        Status
-	EditTokenHash []byte
-	Score         float64 // ad hominem score in [0, 1]; -1 when not scored
-	Flagged       bool
-	Spans         []Span
-	Reason        Reason // set when rejected or marked spam
-	Note          string
-	CreatedAt     time.Time
-	DecidedAt     time.Time // zero while undecided
-	DecidedBy     string
+	ParentID             int64 // zero for a top-level comment
+	RootID               int64 // zero for a top-level comment; else the top-level ancestor
+	AuthorName           string
+	AuthorWebsite        string
+	EmailCipher          []byte
+	EmailHMAC            []byte
+	IPHash               []byte
+	Body                 string // as the author wrote it, in Format
+	Format               Format // how Body is written; "" means FormatMarkdown
+	HTML                 string // rendered and sanitized
+	Status               Status
+	EditTokenHash        []byte
+	Score                float64 // ad hominem score in [0, 1]; -1 when not scored
+	Flagged              bool
+	Spans                []Span
+	Reason               Reason // set when rejected or marked spam
+	Note                 string
+	CreatedAt            time.Time
+	DecidedAt            time.Time // zero while undecided
+	DecidedBy            string
 	// RevisionOf, on a pending revision, is the published comment it would
 	// replace once approved; zero otherwise. A revision never appears in a
 	// thread.
