@@ -23,6 +23,30 @@ var Transitions = map[Action]struct {
 	ActionHold:    {[]Status{StatusApproved}, StatusPending},
 }
 
+// ApprovedDelta is how a status change moves an article's count of
+// published comments: +1 into approved, -1 out of it, else 0.
+func ApprovedDelta(from, to Status) int {
+	switch {
+	case from != StatusApproved && to == StatusApproved:
+		return 1
+	case from == StatusApproved && to != StatusApproved:
+		return -1
+	}
+	return 0
+}
+
+// StatusList joins statuses for a message: "pending or spam".
+func StatusList(ss []Status) string {
+	out := ""
+	for i, st := range ss {
+		if i > 0 {
+			out += " or "
+		}
+		out += string(st)
+	}
+	return out
+}
+
 // ValidRemoval reports whether r may be given for a removal: the reasons
 // of a rejection, and legal.
 func (r Reason) ValidRemoval() bool { return r.Valid() || r == ReasonLegal }

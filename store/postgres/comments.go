@@ -6,7 +6,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -489,7 +488,7 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 			if d.Action == comment.ActionApprove || d.Action == comment.ActionReject {
 				return comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur.Status)
 			}
-			return comment.Errorf(comment.CodeConflict, "Comment %d is %s; %s applies only to %s comments.", d.CommentID, cur.Status, d.Action, joinStatuses(tr.From))
+			return comment.Errorf(comment.CodeConflict, "Comment %d is %s; %s applies only to %s comments.", d.CommentID, cur.Status, d.Action, comment.StatusList(tr.From))
 		}
 		if cur.RevisionOf != 0 {
 			c, err = decideRevision(ctx, tx, cur, d, status)
@@ -499,7 +498,7 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 			string(status), string(d.Reason), d.Note, ts(d.At), d.Moderator, d.CommentID); err != nil {
 			return storeErr(err, "Comment")
 		}
-		if delta := approvedDelta(cur.Status, status); delta != 0 {
+		if delta := comment.ApprovedDelta(cur.Status, status); delta != 0 {
 			if _, err := tx.Exec(ctx, `UPDATE articles SET approved_count = approved_count + $1 WHERE id = $2`, delta, cur.ArticleID); err != nil {
 				return storeErr(err, "Article")
 			}
@@ -545,25 +544,6 @@ func decideRevision(ctx context.Context, tx pgx.Tx, rev comment.Comment, d comme
 	}
 	rev.Status, rev.Reason, rev.Note, rev.DecidedAt, rev.DecidedBy = status, d.Reason, d.Note, d.At, d.Moderator
 	return rev, nil
-}
-
-// approvedDelta is how a status change moves an article's approved count.
-func approvedDelta(from, to comment.Status) int {
-	switch {
-	case from != comment.StatusApproved && to == comment.StatusApproved:
-		return 1
-	case from == comment.StatusApproved && to != comment.StatusApproved:
-		return -1
-	}
-	return 0
-}
-
-func joinStatuses(ss []comment.Status) string {
-	out := make([]string, len(ss))
-	for i, st := range ss {
-		out[i] = string(st)
-	}
-	return strings.Join(out, " or ")
 }
 
 func commentTx(ctx context.Context, tx pgx.Tx, id int64) (comment.Comment, error) {

@@ -450,7 +450,7 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 		if d.Action == comment.ActionApprove || d.Action == comment.ActionReject {
 			return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d was already decided: it is %s.", d.CommentID, cur.Status)
 		}
-		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is %s; %s applies only to %s comments.", d.CommentID, cur.Status, d.Action, joinStatuses(tr.From))
+		return comment.Comment{}, comment.Errorf(comment.CodeConflict, "Comment %d is %s; %s applies only to %s comments.", d.CommentID, cur.Status, d.Action, comment.StatusList(tr.From))
 	}
 	if cur.RevisionOf != 0 {
 		return s.decideRevision(ctx, tx, cur, d, status)
@@ -459,7 +459,7 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 		string(status), string(d.Reason), d.Note, micro(d.At), d.Moderator, d.CommentID); err != nil {
 		return comment.Comment{}, storeErr(err, "Comment")
 	}
-	if delta := approvedDelta(cur.Status, status); delta != 0 {
+	if delta := comment.ApprovedDelta(cur.Status, status); delta != 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE articles SET approved_count = approved_count + ? WHERE id = ?`, delta, cur.ArticleID); err != nil {
 			return comment.Comment{}, storeErr(err, "Article")
 		}
@@ -509,25 +509,6 @@ func (s *Store) decideRevision(ctx context.Context, tx *sql.Tx, rev comment.Comm
 	}
 	rev.Status, rev.Reason, rev.Note, rev.DecidedAt, rev.DecidedBy = status, d.Reason, d.Note, d.At, d.Moderator
 	return rev, nil
-}
-
-// approvedDelta is how a status change moves an article's approved count.
-func approvedDelta(from, to comment.Status) int {
-	switch {
-	case from != comment.StatusApproved && to == comment.StatusApproved:
-		return 1
-	case from == comment.StatusApproved && to != comment.StatusApproved:
-		return -1
-	}
-	return 0
-}
-
-func joinStatuses(ss []comment.Status) string {
-	out := make([]string, len(ss))
-	for i, st := range ss {
-		out[i] = string(st)
-	}
-	return strings.Join(out, " or ")
 }
 
 // Audit reads the audit log, newest first.
