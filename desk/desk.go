@@ -147,7 +147,11 @@ func (d *Desk) Decide(ctx context.Context, dec comment.Decision) (comment.Commen
 	if err != nil {
 		return c, err
 	}
-	d.threadChanged(ctx, c.SiteID, c.ArticleURL)
+	// Only a decision that publishes or unpublishes changes what readers
+	// see; rejecting a pending comment needs no notice to every instance.
+	if c.Status == comment.StatusApproved || dec.Action == comment.ActionRemove || dec.Action == comment.ActionHold {
+		d.threadChanged(ctx, c.SiteID, c.ArticleURL)
+	}
 	d.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: dec.Moderator})
 	return c, nil
 }

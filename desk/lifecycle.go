@@ -136,7 +136,9 @@ func (d *Desk) DecideAppeal(ctx context.Context, dec comment.AppealDecision) (co
 	if err != nil {
 		return c, err
 	}
-	d.threadChanged(ctx, c.SiteID, c.ArticleURL)
+	if dec.Outcome == comment.AppealOverturned {
+		d.threadChanged(ctx, c.SiteID, c.ArticleURL)
+	}
 	d.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: dec.Moderator})
 	return c, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,17 +50,17 @@ func (s *Server) articleTitleLater(site comment.Site, url string) {
 	}
 	key := articleKey(site.ID, url)
 	s.pages.mu.Lock()
-	if s.pages.seen[key] || len(s.pages.seen) > 100_000 {
-		if len(s.pages.seen) > 100_000 {
-			s.pages.seen = map[string]bool{}
-		}
-		s.pages.mu.Unlock()
-		return
+	if len(s.pages.seen) >= 100_000 {
+		s.pages.seen = map[string]bool{} // bounded; an article checked twice costs one read
 	}
+	seen := s.pages.seen[key]
 	s.pages.seen[key] = true
 	s.pages.mu.Unlock()
+	if seen {
+		return
+	}
 	origin, ok := originOf(url)
-	if !ok || !contains(site.Origins, origin) {
+	if !ok || !slices.Contains(site.Origins, origin) {
 		return
 	}
 	select {
@@ -91,15 +92,6 @@ func (s *Server) articleTitleLater(site comment.Site, url string) {
 			s.Logger.Warn("storing an article's title failed", "site", site.ID, "err", err)
 		}
 	}()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // title fetches a page and returns its og:title, else its <title>.

@@ -349,13 +349,19 @@ type ReportJSON struct {
 	CreatedAt   string               `json:"created_at"`
 }
 
-func (s *Server) reportedQueue(w http.ResponseWriter, r *http.Request) error {
-	m, _ := ModeratorFrom(r.Context())
-	siteID, err := scopeSite(m, r.URL.Query().Get("site"))
-	if err != nil {
-		return err
+// scopedPage reads the site (scoped to the moderator's) and limit of a
+// moderation list.
+func scopedPage(r *http.Request) (m comment.Moderator, siteID string, limit int, err error) {
+	m, _ = ModeratorFrom(r.Context())
+	if siteID, err = scopeSite(m, r.URL.Query().Get("site")); err != nil {
+		return
 	}
-	limit, err := queryLimit(r, 50, 200)
+	limit, err = queryLimit(r, 50, 200)
+	return
+}
+
+func (s *Server) reportedQueue(w http.ResponseWriter, r *http.Request) error {
+	m, siteID, limit, err := scopedPage(r)
 	if err != nil {
 		return err
 	}
@@ -410,12 +416,7 @@ type AppealItem struct {
 }
 
 func (s *Server) appealsQueue(w http.ResponseWriter, r *http.Request) error {
-	m, _ := ModeratorFrom(r.Context())
-	siteID, err := scopeSite(m, r.URL.Query().Get("site"))
-	if err != nil {
-		return err
-	}
-	limit, err := queryLimit(r, 50, 200)
+	m, siteID, limit, err := scopedPage(r)
 	if err != nil {
 		return err
 	}

@@ -232,8 +232,6 @@ func cliDesk(store comment.Store) *desk.Desk {
 	case *sqlite.Store:
 		// The changes table, which every running server on the file polls.
 		bus = notifyBus{st}
-	case desk.Bus:
-		bus = st
 	}
 	return desk.New(desk.Config{Store: store, Bus: bus})
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/store/postgres"
 	"github.com/parleyhq/parley/store/postgres/pgtest"
 )
 
@@ -115,6 +117,44 @@ func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 	must(200, b, "POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/appeal", rej), map[string]any{"outcome": "overturned"})
 	if res := must(200, a, "GET", fmt.Sprintf("/api/v1/comments/%.0f?token=%s", rej, rejTok), nil); res["status"] != "approved" {
 		t.Errorf("author sees %v after the appeal was overturned", res)
+	}
+
+	// Reports up to the site's hold threshold (2) send a published comment
+	// back to the queue, on both instances. (Reports read the site from the
+	// database, so the setting written here applies at once.)
+	ps, err := postgres.Open(context.Background(), pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := ps.Site(context.Background(), "news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.ReportHold = 2
+	if err := ps.UpdateSite(context.Background(), site); err != nil {
+		t.Fatal(err)
+	}
+	ps.Close()
+	reported, _ := submit(a, "dee@example.com", "A comment readers dislike.", 0)
+	must(200, a, "POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/approve", reported), nil)
+	inThread := func(c client, id float64) bool {
+		for _, x := range thread(c) {
+			if x.(map[string]any)["id"] == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !inThread(b, reported) {
+		t.Fatal("approved comment not in B's thread")
+	}
+	must(202, a, "POST", fmt.Sprintf("/api/v1/comments/%.0f/reports", reported), map[string]any{"reason": "off_topic", "email": "r1@example.com"})
+	if !inThread(b, reported) {
+		t.Fatal("held after one report, threshold 2")
+	}
+	must(202, b, "POST", fmt.Sprintf("/api/v1/comments/%.0f/reports", reported), map[string]any{"reason": "spam", "email": "r2@example.com"})
+	if inThread(a, reported) || inThread(b, reported) {
+		t.Error("still published after two readers reported it")
 	}
 
 	// A ban holds the address: a new email from it is refused.
