@@ -93,6 +93,10 @@ type Site struct {
 	// under both.
 	PublicFigures string
 	CreatedAt     time.Time
+	// Policy, Identity and Mail are kept together as JSON (SiteSettings).
+	Policy   PolicySettings
+	Identity IdentitySettings
+	Mail     MailSettings
 }
 
 // Defaults of the lifecycle settings.
@@ -308,6 +312,10 @@ type Commenter struct {
 	// is what a banned commenter is told.
 	StandingUntil  time.Time
 	StandingReason string
+	// Verified says the email is proven on the site (a link clicked, or an
+	// SSO token); VerifiedBy is how ("email" or "sso").
+	Verified   bool
+	VerifiedBy string
 }
 
 // StandingChange is a moderator setting a commenter's standing on a site.

@@ -14,6 +14,8 @@ type Store interface {
 	Credentials
 	Nesting
 	ImportStore
+	Verifications
+	Outbox
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

@@ -19,16 +19,17 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit,
-		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at, settings)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
 		string(site.Mode), lists[1], lists[2], site.LinkLimit, int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3],
-		site.PublicFigures, ts(site.CreatedAt))
+		site.PublicFigures, ts(site.CreatedAt), lists[4])
 	return storeErr(err, "Site")
 }
 
-// siteLists encodes a site's origins, banned and suspect words as JSON.
-func siteLists(site comment.Site) ([4]string, error) {
-	var out [4]string
+// siteLists encodes a site's origins, banned and suspect words, tracking
+// parameters and settings as JSON.
+func siteLists(site comment.Site) ([5]string, error) {
+	var out [5]string
 	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords, site.TrackingParams} {
 		b, err := json.Marshal(nonNil(l))
 		if err != nil {
@@ -36,7 +37,9 @@ func siteLists(site comment.Site) ([4]string, error) {
 		}
 		out[i] = string(b)
 	}
-	return out, nil
+	settings, err := comment.EncodeSettings(site)
+	out[4] = settings
+	return out, err
 }
 
 // UpdateSite replaces a site's settings.
@@ -47,9 +50,9 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE sites SET origins = $1, flag_threshold = $2, auto_reject_threshold = $3,
 		mode = $4, banned_words = $5, suspect_words = $6, link_limit = $7, edit_window_seconds = $8, report_hold = $9,
-		address_ban_days = $10, tracking_params = $11, public_figures = $12 WHERE id = $13`,
+		address_ban_days = $10, tracking_params = $11, public_figures = $12, settings = $13 WHERE id = $14`,
 		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit,
-		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, site.ID)
+		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, lists[4], site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -60,15 +63,18 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 }
 
 const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at,
-	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures`
+	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, settings`
 
 func scanSite(row pgx.Row) (comment.Site, error) {
 	var site comment.Site
 	var origins, banned, suspect, tracking []byte
-	var mode string
+	var mode, settings string
 	var window int64
 	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &site.CreatedAt,
-		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures); err != nil {
+		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures, &settings); err != nil {
+		return site, err
+	}
+	if err := comment.DecodeSettings(settings, &site); err != nil {
 		return site, err
 	}
 	site.EditWindow = time.Duration(window) * time.Second
@@ -147,7 +153,7 @@ func (s *Store) SetArticleClosed(ctx context.Context, siteID, url string, closed
 // default, on, waits for the WAL flush).
 func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 	c.Format = c.Format.OrMarkdown()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return c.ID }, c.CreatedAt, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sites WHERE id = $1)`, c.SiteID).Scan(&exists); err != nil {
 			return storeErr(err, "Site")
@@ -223,7 +229,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 			}
 		}
 		return nil
-	})
+	}))
 	return storeErr(err, "Comment")
 }
 
@@ -478,7 +484,7 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 		d.Reason = ""
 	}
 	var c comment.Comment
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return c.ID }, d.At, func(tx pgx.Tx) error {
 		cur, err := scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+` FROM comments c JOIN articles a ON a.id = c.article_id
 			WHERE c.id = $1 FOR UPDATE OF c`, d.CommentID))
 		if err != nil {
@@ -508,7 +514,7 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 		}
 		c, err = commentTx(ctx, tx, d.CommentID)
 		return err
-	})
+	}))
 	return c, storeErr(err, "Comment")
 }
 

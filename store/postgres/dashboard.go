@@ -73,6 +73,15 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 			out.StandingUntil = until.UTC()
 		}
 	}
+	err = tx.QueryRow(ctx, `SELECT method FROM commenter_verifications WHERE site_id = $1 AND email_hmac = $2`,
+		siteID, emailHMAC).Scan(&out.VerifiedBy)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return out, storeErr(err, "Commenter")
+	default:
+		out.Verified = true
+	}
 	return out, nil
 }
 
@@ -93,7 +102,7 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 		return nil, comment.Invalid(comment.FieldError{Field: "standing", Message: "must be banned, trusted or empty"})
 	}
 	var rejected []int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return ch.CommentID }, ch.At, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM comments WHERE id = $1 AND site_id = $2)`, ch.CommentID, ch.SiteID).Scan(&exists); err != nil {
 			return storeErr(err, "Comment")
@@ -135,7 +144,7 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 		}
 		rejected, err = rejectPending(ctx, tx, ch.SiteID, ch.EmailHMAC, bannedNote, ch.Moderator, ch.At)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, storeErr(err, "Commenter")
 	}
@@ -145,11 +154,11 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 // RejectPending rejects every pending comment of a commenter on a site.
 func (s *Store) RejectPending(ctx context.Context, siteID string, emailHMAC []byte, note, moderator string, at time.Time) ([]int64, error) {
 	var rejected []int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return 0 }, at, func(tx pgx.Tx) error {
 		var err error
 		rejected, err = rejectPending(ctx, tx, siteID, emailHMAC, note, moderator, at)
 		return err
-	})
+	}))
 	return rejected, storeErr(err, "Comment")
 }
 

@@ -26,7 +26,7 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) (comment.Commen
 		return comment.Comment{}, storeErr(err, "Comment")
 	}
 	var out comment.Comment
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return out.ID }, e.At, func(tx pgx.Tx) error {
 		cur, err := lockComment(ctx, tx, e.CommentID)
 		if err != nil {
 			return err
@@ -66,14 +66,14 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) (comment.Commen
 			return comment.Errorf(comment.CodeConflict, "Comment %d is %s and can no longer be edited.", cur.ID, cur.Status)
 		}
 		return audit(ctx, tx, e.At, "author", comment.ActionEdit, cur.ID, cur.SiteID, "", "")
-	})
+	}))
 	return out, storeErr(err, "Comment")
 }
 
 // DeleteComment withdraws a comment for its author.
 func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) (comment.Comment, error) {
 	var out comment.Comment
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return out.ID }, at, func(tx pgx.Tx) error {
 		cur, err := lockComment(ctx, tx, id)
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) (comm
 		}
 		out, err = commentTx(ctx, tx, id)
 		return err
-	})
+	}))
 	return out, storeErr(err, "Comment")
 }
 
@@ -103,7 +103,14 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) (comm
 func (s *Store) CreateReport(ctx context.Context, r comment.Report) (int, error) {
 	var n int
 	var added bool
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 {
+		return func() int64 {
+			if !added {
+				return -1
+			}
+			return r.CommentID
+		}()
+	}, r.CreatedAt, func(tx pgx.Tx) error {
 		var siteID string
 		if err := tx.QueryRow(ctx, `SELECT site_id FROM comments WHERE id = $1`, r.CommentID).Scan(&siteID); err != nil {
 			return storeErr(err, "Comment")
@@ -116,7 +123,7 @@ func (s *Store) CreateReport(ctx context.Context, r comment.Report) (int, error)
 		}
 		added = tag.RowsAffected() > 0
 		return storeErr(tx.QueryRow(ctx, `SELECT count(*) FROM reports WHERE comment_id = $1 AND dismissed_at IS NULL`, r.CommentID).Scan(&n), "Report")
-	})
+	}))
 	if err != nil {
 		return 0, storeErr(err, "Report")
 	}
@@ -173,7 +180,7 @@ func (s *Store) ReportedQueue(ctx context.Context, siteID string, limit int) ([]
 
 // DismissReports closes a comment's open reports.
 func (s *Store) DismissReports(ctx context.Context, commentID int64, moderator string, at time.Time) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return commentID }, at, func(tx pgx.Tx) error {
 		var siteID string
 		if err := tx.QueryRow(ctx, `SELECT site_id FROM comments WHERE id = $1`, commentID).Scan(&siteID); err != nil {
 			return storeErr(err, "Comment")
@@ -186,7 +193,7 @@ func (s *Store) DismissReports(ctx context.Context, commentID int64, moderator s
 			return comment.Errorf(comment.CodeNotFound, "Comment %d has no open reports.", commentID)
 		}
 		return audit(ctx, tx, at, moderator, comment.ActionDismissReports, commentID, siteID, "", "")
-	})
+	}))
 	return storeErr(err, "Report")
 }
 
@@ -208,7 +215,7 @@ func scanAppeal(row pgx.Row) (comment.Appeal, error) {
 
 // CreateAppeal files a comment's one appeal.
 func (s *Store) CreateAppeal(ctx context.Context, a comment.Appeal) (comment.Appeal, error) {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return a.CommentID }, a.CreatedAt, func(tx pgx.Tx) error {
 		c, err := lockComment(ctx, tx, a.CommentID)
 		if err != nil {
 			return err
@@ -228,7 +235,7 @@ func (s *Store) CreateAppeal(ctx context.Context, a comment.Appeal) (comment.App
 			return storeErr(err, "Appeal")
 		}
 		return audit(ctx, tx, a.CreatedAt, "author", comment.ActionAppeal, a.CommentID, a.SiteID, "", "")
-	})
+	}))
 	return a, storeErr(err, "Appeal")
 }
 
@@ -271,7 +278,7 @@ func (s *Store) DecideAppeal(ctx context.Context, d comment.AppealDecision) (com
 		return comment.Comment{}, comment.Invalid(comment.FieldError{Field: "outcome", Message: "must be upheld or overturned"})
 	}
 	var c comment.Comment
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return c.ID }, d.At, func(tx pgx.Tx) error {
 		a, err := scanAppeal(tx.QueryRow(ctx, `SELECT `+appealCols+` FROM appeals WHERE comment_id = $1 FOR UPDATE`, d.CommentID))
 		if err != nil {
 			return storeErr(err, "Appeal")
@@ -302,14 +309,14 @@ func (s *Store) DecideAppeal(ctx context.Context, d comment.AppealDecision) (com
 		}
 		c, err = commentTx(ctx, tx, d.CommentID)
 		return err
-	})
+	}))
 	return c, storeErr(err, "Appeal")
 }
 
 // ChangeArticle closes, opens or retitles an article and audits it.
 func (s *Store) ChangeArticle(ctx context.Context, ch comment.ArticleChange) (comment.Article, error) {
 	var a comment.Article
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, thenOutbox(ctx, func() int64 { return 0 }, ch.At, func(tx pgx.Tx) error {
 		var err error
 		a, err = scanArticle(tx.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = $1 AND url = $2 FOR UPDATE`, ch.SiteID, ch.URL))
 		if err != nil {
@@ -337,7 +344,7 @@ func (s *Store) ChangeArticle(ctx context.Context, ch comment.ArticleChange) (co
 		}
 		a, err = scanArticle(tx.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE id = $1`, a.ID))
 		return storeErr(err, "Article")
-	})
+	}))
 	return a, storeErr(err, "Article")
 }
 

@@ -18,16 +18,17 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 		return storeErr(err, "Site")
 	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO sites (id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit,
-		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
+		edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, created_at, settings)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, site.ID, lists[0], site.FlagThreshold, site.AutoRejectThreshold,
 		string(site.Mode), lists[1], lists[2], site.LinkLimit, int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3],
-		site.PublicFigures, micro(site.CreatedAt))
+		site.PublicFigures, micro(site.CreatedAt), lists[4])
 	return storeErr(err, "Site")
 }
 
-// siteLists encodes a site's origins, banned and suspect words as JSON.
-func siteLists(site comment.Site) ([4]string, error) {
-	var out [4]string
+// siteLists encodes a site's origins, banned and suspect words, tracking
+// parameters and settings as JSON.
+func siteLists(site comment.Site) ([5]string, error) {
+	var out [5]string
 	for i, l := range [][]string{site.Origins, site.BannedWords, site.SuspectWords, site.TrackingParams} {
 		b, err := json.Marshal(nonNil(l))
 		if err != nil {
@@ -35,7 +36,9 @@ func siteLists(site comment.Site) ([4]string, error) {
 		}
 		out[i] = string(b)
 	}
-	return out, nil
+	settings, err := comment.EncodeSettings(site)
+	out[4] = settings
+	return out, err
 }
 
 // UpdateSite replaces a site's settings.
@@ -46,9 +49,9 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE sites SET origins = ?, flag_threshold = ?, auto_reject_threshold = ?,
 		mode = ?, banned_words = ?, suspect_words = ?, link_limit = ?, edit_window_seconds = ?, report_hold = ?, address_ban_days = ?,
-		tracking_params = ?, public_figures = ? WHERE id = ?`,
+		tracking_params = ?, public_figures = ?, settings = ? WHERE id = ?`,
 		lists[0], site.FlagThreshold, site.AutoRejectThreshold, string(site.Mode), lists[1], lists[2], site.LinkLimit,
-		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, site.ID)
+		int64(site.EditWindow/time.Second), site.ReportHold, site.AddressBanDays, lists[3], site.PublicFigures, lists[4], site.ID)
 	if err != nil {
 		return storeErr(err, "Site")
 	}
@@ -59,14 +62,17 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 }
 
 const siteCols = `id, origins, flag_threshold, auto_reject_threshold, mode, banned_words, suspect_words, link_limit, created_at,
-	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures`
+	edit_window_seconds, report_hold, address_ban_days, tracking_params, public_figures, settings`
 
 func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 	var site comment.Site
-	var origins, mode, banned, suspect, tracking string
+	var origins, mode, banned, suspect, tracking, settings string
 	var created, window int64
 	if err := row.Scan(&site.ID, &origins, &site.FlagThreshold, &site.AutoRejectThreshold, &mode, &banned, &suspect, &site.LinkLimit, &created,
-		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures); err != nil {
+		&window, &site.ReportHold, &site.AddressBanDays, &tracking, &site.PublicFigures, &settings); err != nil {
+		return site, err
+	}
+	if err := comment.DecodeSettings(settings, &site); err != nil {
 		return site, err
 	}
 	site.EditWindow = time.Duration(window) * time.Second
@@ -471,6 +477,9 @@ func (s *Store) Decide(ctx context.Context, d comment.Decision) (comment.Comment
 	if err != nil {
 		return c, storeErr(err, "Comment")
 	}
+	if err := insertOutbox(ctx, tx, c.ID, d.At); err != nil {
+		return c, err
+	}
 	return c, storeErr(tx.Commit(), "Comment")
 }
 
@@ -502,6 +511,9 @@ func (s *Store) decideRevision(ctx context.Context, tx *sql.Tx, rev comment.Comm
 		return comment.Comment{}, storeErr(err, "Comment")
 	}
 	if err := audit(ctx, tx, d.At, d.Moderator, d.Action, rev.ID, rev.SiteID, d.Reason, d.Note); err != nil {
+		return comment.Comment{}, err
+	}
+	if err := insertOutbox(ctx, tx, rev.ID, d.At); err != nil {
 		return comment.Comment{}, err
 	}
 	if err := tx.Commit(); err != nil {

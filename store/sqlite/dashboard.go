@@ -61,6 +61,15 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 			out.StandingUntil = fromMicro(until.Int64)
 		}
 	}
+	err = tx.QueryRowContext(ctx, `SELECT method FROM commenter_verifications WHERE site_id = ? AND email_hmac = ?`,
+		siteID, emailHMAC).Scan(&out.VerifiedBy)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return out, storeErr(err, "Commenter")
+	default:
+		out.Verified = true
+	}
 	return out, nil
 }
 
@@ -128,6 +137,9 @@ func (s *Store) SetStanding(ctx context.Context, ch comment.StandingChange) ([]i
 			return nil, err
 		}
 	}
+	if err := insertOutbox(ctx, tx, ch.CommentID, ch.At); err != nil {
+		return nil, err
+	}
 	return rejected, storeErr(tx.Commit(), "Commenter")
 }
 
@@ -140,6 +152,9 @@ func (s *Store) RejectPending(ctx context.Context, siteID string, emailHMAC []by
 	defer tx.Rollback()
 	rejected, err := rejectPending(ctx, tx, siteID, emailHMAC, note, moderator, at)
 	if err != nil {
+		return nil, err
+	}
+	if err := insertOutbox(ctx, tx, 0, at); err != nil {
 		return nil, err
 	}
 	return rejected, storeErr(tx.Commit(), "Comment")

@@ -196,7 +196,13 @@ func (s *Store) commitBatch(batch []*submission) {
 		}
 		// The batch's context, not the submitter's: interrupting a statement
 		// would roll back the whole transaction, everyone's comments with it.
-		results[i] = inSavepoint(ctx, tx, func() error { return createComment(ctx, tx, sub.c) })
+		results[i] = inSavepoint(ctx, tx, func() error {
+			if err := createComment(ctx, tx, sub.c); err != nil {
+				return err
+			}
+			// The outbox items travel in the submitter's context.
+			return insertItems(ctx, tx, comment.OutboxFrom(sub.ctx, sub.c.ID), sub.c.CreatedAt)
+		})
 		if err := results[i]; err != nil && !refusal(err) {
 			// Not a refusal of this comment but a failure of the database
 			// (a full disk, an I/O error): SQLite may have rolled back the

@@ -70,6 +70,9 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) (comment.Commen
 	if err := audit(ctx, tx, e.At, "author", comment.ActionEdit, cur.ID, cur.SiteID, "", ""); err != nil {
 		return out, err
 	}
+	if err := insertOutbox(ctx, tx, out.ID, e.At); err != nil {
+		return out, err
+	}
 	return out, storeErr(tx.Commit(), "Comment")
 }
 
@@ -103,6 +106,9 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) (comm
 	if err != nil {
 		return out, err
 	}
+	if err := insertOutbox(ctx, tx, out.ID, at); err != nil {
+		return out, err
+	}
 	return out, storeErr(tx.Commit(), "Comment")
 }
 
@@ -129,6 +135,9 @@ func (s *Store) CreateReport(ctx context.Context, r comment.Report) (int, error)
 	}
 	if added, _ := res.RowsAffected(); added == 0 {
 		return n, comment.Errorf(comment.CodeConflict, "You already reported this comment.")
+	}
+	if err := insertOutbox(ctx, tx, r.CommentID, r.CreatedAt); err != nil {
+		return n, err
 	}
 	return n, storeErr(tx.Commit(), "Report")
 }
@@ -201,6 +210,9 @@ func (s *Store) DismissReports(ctx context.Context, commentID int64, moderator s
 	if err := audit(ctx, tx, at, moderator, comment.ActionDismissReports, commentID, siteID, "", ""); err != nil {
 		return err
 	}
+	if err := insertOutbox(ctx, tx, commentID, at); err != nil {
+		return err
+	}
 	return storeErr(tx.Commit(), "Report")
 }
 
@@ -246,6 +258,9 @@ func (s *Store) CreateAppeal(ctx context.Context, a comment.Appeal) (comment.App
 		return a, storeErr(err, "Appeal")
 	}
 	if err := audit(ctx, tx, a.CreatedAt, "author", comment.ActionAppeal, a.CommentID, a.SiteID, "", ""); err != nil {
+		return a, err
+	}
+	if err := insertOutbox(ctx, tx, a.CommentID, a.CreatedAt); err != nil {
 		return a, err
 	}
 	return a, storeErr(tx.Commit(), "Appeal")
@@ -326,6 +341,9 @@ func (s *Store) DecideAppeal(ctx context.Context, d comment.AppealDecision) (com
 	if err != nil {
 		return c, err
 	}
+	if err := insertOutbox(ctx, tx, c.ID, d.At); err != nil {
+		return c, err
+	}
 	return c, storeErr(tx.Commit(), "Appeal")
 }
 
@@ -363,6 +381,9 @@ func (s *Store) ChangeArticle(ctx context.Context, ch comment.ArticleChange) (co
 	a, err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE id = ?`, a.ID))
 	if err != nil {
 		return a, storeErr(err, "Article")
+	}
+	if err := insertOutbox(ctx, tx, 0, ch.At); err != nil {
+		return a, err
 	}
 	return a, storeErr(tx.Commit(), "Article")
 }
