@@ -16,6 +16,8 @@ type Store interface {
 	ImportStore
 	Verifications
 	Outbox
+	Webhooks
+	DataRights
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error
