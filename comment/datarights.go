@@ -45,6 +45,8 @@ type Erasure struct {
 	Deleted    []int64
 	Anonymised []int64
 	Reports    int // reports they filed, deleted
+	// Articles are the URLs of the articles whose threads changed.
+	Articles []string
 }
 
 // DataRights is the store's side of data-rights requests. Both methods write

@@ -216,10 +216,6 @@ func (d *Desk) UpdateWebhook(ctx context.Context, keys *secret.Keyring, siteID s
 	if err != nil {
 		return w, err
 	}
-	if in.Secret != nil && *in.Secret == "" {
-		s := secret.NewToken()
-		in.Secret = &s
-	}
 	if _, err := in.apply(&w, keys); err != nil {
 		return w, err
 	}

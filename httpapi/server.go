@@ -98,6 +98,9 @@ type Server struct {
 	unparsedHops atomic.Int64
 	// unsubscribe stops the Server hearing the Bus.
 	unsubscribe func()
+
+	// dataRequests limits data-request emails per address and per email.
+	dataRequests Limiter
 }
 
 // Close stops the Server's subscription to its Bus. The Bus and Store are
@@ -144,6 +147,9 @@ func New(cfg Config) *Server {
 		// A reader may report 10 comments, then one every 30 seconds.
 		reports: newLimiter(cfg, "report", 10, 30*time.Second),
 		mux:     http.NewServeMux(),
+
+		// Data-request emails: 5, then one every 10 minutes.
+		dataRequests: newLimiter(cfg, "data_request", 5, 10*time.Minute),
 	}
 	if cfg.FetchArticles {
 		s.pages = newArticlePages(cfg.ArticleClient)

@@ -219,28 +219,28 @@ func Body(it comment.OutboxItem, format string) ([]byte, error) {
 func (s *Sender) Send(ctx context.Context, it comment.OutboxItem) error {
 	id, err := strconv.ParseInt(it.Target, 10, 64)
 	if err != nil {
-		return outbox.Permanent(fmt.Errorf("webhook: target %q is not a webhook ID", it.Target))
+		return giveUp(fmt.Errorf("webhook: target %q is not a webhook ID", it.Target))
 	}
 	w, err := s.Store.Webhook(ctx, id)
 	if comment.ErrorCode(err) == comment.CodeNotFound {
-		return outbox.Permanent(fmt.Errorf("webhook %d was deleted", id))
+		return giveUp(fmt.Errorf("webhook %d was deleted", id))
 	}
 	if err != nil {
 		return err
 	}
 	if !w.Enabled && it.Topic != EventTest {
-		return outbox.Permanent(fmt.Errorf("webhook %d is disabled", id))
+		return giveUp(fmt.Errorf("webhook %d is disabled", id))
 	}
 	if msg := CheckURL(w.URL); msg != "" {
-		return outbox.Permanent(fmt.Errorf("webhook %d: url %s", id, msg))
+		return giveUp(fmt.Errorf("webhook %d: url %s", id, msg))
 	}
 	secret, err := s.Keys.DecryptEmail(w.SecretCipher)
 	if err != nil {
-		return outbox.Permanent(fmt.Errorf("webhook %d: secret cannot be opened: %w", id, err))
+		return giveUp(fmt.Errorf("webhook %d: secret cannot be opened: %w", id, err))
 	}
 	body, err := Body(it, w.Format)
 	if err != nil {
-		return outbox.Permanent(err)
+		return giveUp(err)
 	}
 	now := time.Now
 	if s.Now != nil {
@@ -248,7 +248,7 @@ func (s *Sender) Send(ctx context.Context, it comment.OutboxItem) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return outbox.Permanent(err)
+		return giveUp(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Parley-Webhook/1")
@@ -269,10 +269,36 @@ func (s *Sender) Send(ctx context.Context, it comment.OutboxItem) error {
 	case c >= 200 && c < 300:
 		return nil
 	case c >= 400 && c < 500 && c != http.StatusRequestTimeout && c != http.StatusTooManyRequests:
-		return outbox.Permanent(fmt.Errorf("webhook %d: receiver answered %s", id, resp.Status))
+		return giveUp(fmt.Errorf("webhook %d: receiver answered %s", id, resp.Status))
 	default:
 		return fmt.Errorf("webhook %d: receiver answered %s", id, resp.Status)
 	}
+}
+
+// GaveUp starts the error kept on a call that will not be tried again.
+const GaveUp = "gave up: "
+
+func giveUp(err error) error { return outbox.Permanent(fmt.Errorf("%s%w", GaveUp, err)) }
+
+// The statuses of a delivery.
+const (
+	StatusDelivered = "delivered" // the receiver answered 2xx
+	StatusFailed    = "failed"    // given up: a 4xx, or the webhook is gone
+	StatusRetrying  = "retrying"  // failed, to be tried again
+	StatusPending   = "pending"   // not tried yet
+)
+
+// DeliveryStatus is where a webhook outbox item stands.
+func DeliveryStatus(it comment.OutboxItem) string {
+	switch {
+	case !it.SentAt.IsZero() && strings.HasPrefix(it.LastError, GaveUp):
+		return StatusFailed
+	case !it.SentAt.IsZero():
+		return StatusDelivered
+	case it.Attempts > 0:
+		return StatusRetrying
+	}
+	return StatusPending
 }
 
 // SlackText is an event as one line of Slack mrkdwn.

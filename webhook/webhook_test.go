@@ -35,7 +35,9 @@ func TestSignVerify(t *testing.T) {
 		"ErrWrongSecret": func() error { return webhook.Verify([]byte("another-secret-123"), h, body, t0, 5*time.Minute) },
 		"ErrReplayed":    func() error { return webhook.Verify(key, h, body, t0.Add(6*time.Minute), 5*time.Minute) },
 		"ErrNoTime":      func() error { return webhook.Verify(key, strings.Replace(h, "t=", "x=", 1), body, t0, 5*time.Minute) },
-		"ErrTimeChanged": func() error { return webhook.Verify(key, strings.Replace(h, "t=1796040000", "t=1796040001", 1), body, t0, 5*time.Minute) },
+		"ErrTimeChanged": func() error {
+			return webhook.Verify(key, strings.Replace(h, "t=1796040000", "t=1796040001", 1), body, t0, 5*time.Minute)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if check() == nil {
@@ -220,7 +222,7 @@ func TestSenderRetries(t *testing.T) {
 		t.Errorf("last attempt's signature: %v", err)
 	}
 	it := r.items(t)[0]
-	if it.SentAt.IsZero() || it.Attempts != 3 || !strings.Contains(it.LastError, "503") {
+	if it.SentAt.IsZero() || it.Attempts != 3 || !strings.Contains(it.LastError, "503") || webhook.DeliveryStatus(it) != webhook.StatusDelivered {
 		t.Errorf("item = %+v", it)
 	}
 }
@@ -239,7 +241,7 @@ func TestSenderGivesUp(t *testing.T) {
 		t.Fatalf("%d calls after a 410, want 1", len(r.calls))
 	}
 	it := r.items(t)[0]
-	if it.SentAt.IsZero() || !strings.Contains(it.LastError, "410") {
+	if it.SentAt.IsZero() || !strings.Contains(it.LastError, "410") || webhook.DeliveryStatus(it) != webhook.StatusFailed {
 		t.Errorf("item = %+v", it)
 	}
 	if err := r.store.DeleteWebhook(ctx, "news", r.hook.ID); err != nil {

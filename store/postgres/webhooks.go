@@ -187,7 +187,9 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		out.Deleted, out.Anonymised = comment.PlanErasure(ids, links)
 		articles := map[int64]int{}
 		for _, id := range ids {
-			if e := mine[id]; e.approved {
+			e := mine[id]
+			articles[e.article] += 0 // its thread may change
+			if e.approved {
 				articles[e.article]--
 			}
 		}
@@ -219,6 +221,27 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 				return storeErr(err, "Comment")
 			}
 		}
+		var touched []int64
+		for article := range articles {
+			touched = append(touched, article)
+		}
+		rows, err = tx.Query(ctx, `SELECT DISTINCT a.url FROM articles a JOIN comments c ON c.article_id = a.id
+			WHERE c.id = ANY($1) OR a.id = ANY($2) ORDER BY a.url`, nonNilIDs(out.Anonymised), nonNilIDs(touched))
+		if err != nil {
+			return storeErr(err, "Article")
+		}
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return storeErr(err, "Article")
+			}
+			out.Articles = append(out.Articles, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return storeErr(err, "Article")
+		}
 		for article, delta := range articles {
 			if _, err := tx.Exec(ctx, `UPDATE articles SET approved_count = approved_count + $1 WHERE id = $2`, delta, article); err != nil {
 				return storeErr(err, "Article")
@@ -240,4 +263,11 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		return auditData(ctx, tx, r, comment.ActionDataErase, out.Note())
 	})
 	return out, err
+}
+
+func nonNilIDs(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
 }

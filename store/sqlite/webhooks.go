@@ -206,7 +206,9 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 	out.Deleted, out.Anonymised = comment.PlanErasure(ids, links)
 	articles := map[int64]int{}
 	for _, id := range append(append([]int64{}, out.Deleted...), out.Anonymised...) {
-		if e := mine[id]; e.status == comment.StatusApproved && !e.revision {
+		e := mine[id]
+		articles[e.article] += 0 // its thread may change
+		if e.status == comment.StatusApproved && !e.revision {
 			articles[e.article]--
 		}
 	}
@@ -244,6 +246,26 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 			email_cipher = x'', email_hmac = x'', ip_hash = NULL, edit_token_hash = x'', spans = '[]', note = '',
 			status = 'deleted', decided_at = ?, decided_by = 'author' WHERE id IN (`+in+`)`, args...); err != nil {
 			return out, storeErr(err, "Comment")
+		}
+	}
+	if len(ids) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.url FROM articles a JOIN comments c ON c.article_id = a.id
+			WHERE c.id IN (`+placeholders(len(out.Anonymised))+`) OR a.id IN (`+placeholders(len(articles))+`) ORDER BY a.url`,
+			append(int64Args(out.Anonymised), int64Args(mapKeys(articles))...)...)
+		if err != nil {
+			return out, storeErr(err, "Article")
+		}
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return out, storeErr(err, "Article")
+			}
+			out.Articles = append(out.Articles, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, storeErr(err, "Article")
 		}
 	}
 	for article, delta := range articles {
@@ -285,6 +307,14 @@ func int64Args(ids []int64) []any {
 	out := make([]any, len(ids))
 	for i, id := range ids {
 		out[i] = id
+	}
+	return out
+}
+
+func mapKeys(m map[int64]int) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
 	return out
 }

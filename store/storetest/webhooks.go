@@ -178,7 +178,8 @@ func testEraseCommenter(t *testing.T, s comment.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(comment.Erasure{Deleted: []int64{f.a2.ID, f.a3.ID}, Anonymised: []int64{f.a1.ID}, Reports: 1}, e); diff != "" {
+	if diff := cmp.Diff(comment.Erasure{Deleted: []int64{f.a2.ID, f.a3.ID}, Anonymised: []int64{f.a1.ID}, Reports: 1,
+		Articles: []string{"https://news.example/data"}}, e); diff != "" {
 		t.Errorf("erasure (-want +got):\n%s", diff)
 	}
 	for _, id := range []int64{f.a2.ID, f.a3.ID} {
@@ -233,7 +234,7 @@ func testEraseCommenter(t *testing.T, s comment.Store) {
 		t.Errorf("approvals kept in the audit log: %d, %v", len(all), err)
 	}
 	// Erasing again finds nothing.
-	if e, err := s.EraseCommenter(ctx, comment.DataRequest{SiteID: "s", EmailHMAC: hmacA, By: "author", At: at}); err != nil || len(e.Deleted)+len(e.Anonymised) != 0 {
+	if e, err := s.EraseCommenter(ctx, comment.DataRequest{SiteID: "s", EmailHMAC: hmacA, By: "author", At: at}); err != nil || len(e.Deleted)+len(e.Anonymised)+len(e.Articles) != 0 {
 		t.Errorf("second erasure: %+v, %v", e, err)
 	}
 }
@@ -259,7 +260,7 @@ func testEraseCommenterChain(t *testing.T, s comment.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := comment.Erasure{Deleted: []int64{alone.ID, ownReply.ID}, Anonymised: []int64{root.ID, mid.ID}}
+	want := comment.Erasure{Deleted: []int64{alone.ID, ownReply.ID}, Anonymised: []int64{root.ID, mid.ID}, Articles: []string{url}}
 	if diff := cmp.Diff(want, e); diff != "" {
 		t.Errorf("erasure (-want +got):\n%s", diff)
 	}
