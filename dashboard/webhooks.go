@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -98,8 +99,7 @@ func (h *Handler) refused(w http.ResponseWriter, r *http.Request, s *session, si
 	}
 	p.Message = ""
 	var ce *comment.Error
-	if e, ok := err.(*comment.Error); ok {
-		ce = e
+	if errors.As(err, &ce) {
 		p.Errors = ce.Fields
 	}
 	if keep != nil {
