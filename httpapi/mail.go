@@ -1,0 +1,29 @@
+package httpapi
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
+)
+
+// checkMailOptIn validates a submission's email opt-ins.
+func checkMailOptIn(notify []string, _ string) []comment.FieldError {
+	var ce *comment.Error
+	if err := desk.CheckNotify(notify); errors.As(err, &ce) {
+		return ce.Fields
+	}
+	return nil
+}
+
+// mailLang is the language of a commenter's messages: French for "fr" and
+// its regional forms, else English (a page in another language gets
+// English rather than a refused comment).
+func mailLang(lang string) string {
+	l := strings.ToLower(lang)
+	if l == "fr" || strings.HasPrefix(l, "fr-") {
+		return "fr"
+	}
+	return "en"
+}
