@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/parleyhq/parley/comment"
@@ -26,4 +27,22 @@ func mailLang(lang string) string {
 		return "fr"
 	}
 	return "en"
+}
+
+// mailRoutes are the pages the links in emails lead to, served by
+// Config.MailPages.
+func (s *Server) mailRoutes() []Route {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.MailPages == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.MailPages.ServeHTTP(w, r)
+	})
+	return []Route{
+		{"GET", "/mail/unsubscribe", h},
+		{"POST", "/mail/unsubscribe", h},
+		{"GET", "/mail/appeal", h},
+		{"POST", "/mail/appeal", h},
+	}
 }

@@ -11,7 +11,7 @@ type Route struct {
 
 // routes lists every route the API serves; the OpenAPI test walks this list.
 func (s *Server) routes() []Route {
-	return []Route{
+	return append([]Route{
 		{"GET", "/healthz", s.handle(s.healthz)},
 		{"GET", "/readyz", s.handle(s.readyz)},
 		{"GET", "/api/openapi.json", http.HandlerFunc(serveOpenAPI)},
@@ -50,7 +50,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/admin/audit", s.admin(s.audit)},
 		{"POST", "/api/v1/admin/articles/close", s.admin(s.closeArticle)},
 		{"POST", "/api/v1/admin/articles/open", s.admin(s.openArticle)},
-	}
+	}, s.mailRoutes()...)
 }
 
 // Routes returns the served routes, for tests and documentation.

@@ -27,6 +27,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&cfg.addr, "addr", envOr(e, "PARLEY_ADDR", "127.0.0.1:8080"), "address to listen on")
 	dir := fs.String("dir", "parley-demo", "directory for the demo's database and key")
 	cfg.register(fs, e)
+	cfg.mailCatcher = true
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
