@@ -355,8 +355,8 @@ func (d *Desk) queueDigest(ctx context.Context, m comment.Moderator, mm comment.
 	p["items"] = list
 	it := comment.OutboxItem{Kind: comment.OutboxEmail, Topic: "digest", Target: "moderator:" + strconv.FormatInt(m.ID, 10), Payload: payload(p)}
 	if pending == 0 && reported == 0 {
-		// Nothing waits: no message, but the interval starts again.
-		return d.Store.MarkModeratorMail(ctx, m.ID, now, time.Time{})
+		// Nothing waits: no message; the digest goes once something does.
+		return nil
 	}
 	return d.Store.MarkModeratorMail(comment.WithOutbox(ctx, it), m.ID, now, time.Time{})
 }

@@ -7,11 +7,13 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,6 +178,10 @@ func (s *Sender) enrich(ctx context.Context, it comment.OutboxItem, data map[str
 			if replies, err = s.Store.ApprovedReplies(ctx, it.CommentID, after, until); err != nil {
 				return err
 			}
+		}
+		// The author's own replies in the thread are not news to them.
+		if parent, err := s.Store.Comment(ctx, it.CommentID); err == nil {
+			replies = slices.DeleteFunc(replies, func(r comment.Comment) bool { return bytes.Equal(r.EmailHMAC, parent.EmailHMAC) })
 		}
 		if len(replies) == 0 {
 			return outbox.Permanent(errors.New("no published reply left to tell of"))

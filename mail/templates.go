@@ -69,7 +69,20 @@ func (t *Templates) Check() error {
 }
 
 var funcs = map[string]any{
-	"join": strings.Join,
+	// join joins a list from the JSON payload ([]any) or Go ([]string).
+	"join": func(v any, sep string) string {
+		switch l := v.(type) {
+		case []string:
+			return strings.Join(l, sep)
+		case []any:
+			parts := make([]string, len(l))
+			for i, x := range l {
+				parts[i] = fmt.Sprint(x)
+			}
+			return strings.Join(parts, sep)
+		}
+		return fmt.Sprint(v)
+	},
 }
 
 func (t *Templates) text(topic, lang string) (*texttemplate.Template, error) {
