@@ -34,9 +34,12 @@ type Server struct {
 
 	mu      sync.Mutex
 	srv     *smtp.Server
+	ln      net.Listener
 	msgs    []Message
 	arrived chan struct{}
-	// Delay, when set, holds each DATA this long before accepting it.
+	// Delay, when set, holds the answer to each DATA this long after the
+	// message was recorded: a client killed meanwhile has had its message
+	// taken without hearing so (the case of a duplicate).
 	Delay time.Duration
 	// Refuse, when set, answers every DATA with a 451 (a temporary error).
 	Refuse bool
@@ -64,7 +67,7 @@ func (s *Server) serve(ln net.Listener) {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.ln = srv, ln
 	s.mu.Unlock()
 	go srv.Serve(ln)
 }
@@ -72,9 +75,12 @@ func (s *Server) serve(ln net.Listener) {
 // Stop takes the server down: connections are refused until Start.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
 	s.mu.Unlock()
+	if ln != nil {
+		ln.Close() // Serve may not have taken it yet
+	}
 	if srv != nil {
 		srv.Close()
 	}
@@ -150,9 +156,6 @@ func (x *session) Data(r io.Reader) error {
 	x.s.mu.Lock()
 	delay, refuse := x.s.Delay, x.s.Refuse
 	x.s.mu.Unlock()
-	if delay > 0 {
-		time.Sleep(delay)
-	}
 	if refuse {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
@@ -167,6 +170,9 @@ func (x *session) Data(r io.Reader) error {
 	select {
 	case x.s.arrived <- struct{}{}:
 	default:
+	}
+	if delay > 0 {
+		time.Sleep(delay)
 	}
 	return nil
 }
