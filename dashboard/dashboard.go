@@ -60,6 +60,8 @@ type Config struct {
 	Now    func() time.Time
 	// ClientIP returns the address of a request, for login throttling.
 	ClientIP func(*http.Request) string
+	// Mail renders queued emails for the Mail page; nil: not shown.
+	Mail MailPreviewer
 }
 
 // Handler serves the dashboard.
@@ -100,7 +102,7 @@ type session struct {
 
 // routes lists every dashboard route; the route-walk test reads it.
 func (h *Handler) routes() []Route {
-	return []Route{
+	return append([]Route{
 		{Method: "GET", Pattern: "/admin/assets/{file}", Public: true, handler: h.asset},
 		{Method: "GET", Pattern: "/admin/login", Public: true, handler: h.loginPage},
 		{Method: "POST", Pattern: "/admin/login", Public: true, handler: h.login},
@@ -138,7 +140,7 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/moderators/{name}/sites", Admin: true, handler: h.setModeratorSites},
 		{Method: "POST", Pattern: "/admin/tokens", Admin: true, handler: h.createToken},
 		{Method: "POST", Pattern: "/admin/tokens/{id}/revoke", Admin: true, handler: h.revokeToken},
-	}
+	}, h.mailRoutes()...)
 }
 
 // Routes returns every route, for tests.

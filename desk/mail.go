@@ -406,3 +406,16 @@ func shortExcerpt(s string) string {
 	}
 	return string(r)
 }
+
+// SetMailSettings replaces a site's email settings (the queue alert limit).
+func (d *Desk) SetMailSettings(ctx context.Context, siteID string, ms comment.MailSettings) error {
+	if ms.AlertMinutes < 0 || ms.AlertMinutes > 7*24*60 {
+		return comment.Invalid(comment.FieldError{Field: "alert_minutes", Message: "must be 0 (no alert) to 10080 (a week)"})
+	}
+	site, err := d.Store.Site(ctx, siteID)
+	if err != nil {
+		return err
+	}
+	site.Mail = ms
+	return d.UpdateSite(ctx, site)
+}

@@ -210,3 +210,14 @@ func Excerpt(s string, n int) string {
 	}
 	return cut + "…"
 }
+
+// Preview renders an item for the dashboard's Mail page: its recipient,
+// subject and plain text, or why it cannot be rendered now.
+func (s *Sender) Preview(ctx context.Context, it comment.OutboxItem) (to, subject, text string, err error) {
+	m, err := s.Render(ctx, it)
+	return m.To, m.Subject, m.Text, err
+}
+
+// Sends reports whether messages are delivered (a mail server or the
+// catcher is configured).
+func (s *Sender) Sends() bool { return s.Transport != nil }

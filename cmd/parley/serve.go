@@ -282,7 +282,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.api.MailPages = mailer.pages
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
-		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
+		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP, Mail: mailer.sender})
 	if err != nil {
 		return err
 	}
