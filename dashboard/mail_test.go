@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,5 +67,43 @@ func TestMailPage(t *testing.T) {
 	if code != 200 || !strings.Contains(page, "Waiting to be sent: <strong>1</strong>") || !strings.Contains(page, "no mail server is configured") ||
 		!strings.Contains(page, `data-topic="digest"`) || !strings.Contains(page, `value="30"`) {
 		t.Errorf("admin's Mail page: %d\n%s", code, page)
+	}
+}
+
+// A rejection from the queue with "Tell the author this note" ticked
+// queues a decision email carrying the note; unticked, without it.
+func TestShareNoteFromQueue(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := context.Background()
+	submit := func(email string) int64 {
+		raw := `{"site":"news","article_url":"` + origin + `/energy","name":"Ada","email":"` + email + `","body":"Off on a tangent.","notify":["decision"]}`
+		resp, err := http.Post(e.srv.URL+"/api/v1/comments", "application/json", strings.NewReader(raw))
+		if err != nil || resp.StatusCode != 202 {
+			t.Fatalf("submit: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		items, _ := e.store.Queue(ctx, comment.QueueQuery{Status: comment.StatusPending, Limit: 10})
+		return items[len(items)-1].ID
+	}
+	shared, kept := submit("a@example.com"), submit("b@example.com")
+	ann := e.loggedIn("ann")
+	for id, share := range map[int64]string{shared: "1", kept: ""} {
+		f := url.Values{"csrf_token": {ann.csrf}, "reason": {"off_topic"}, "note": {"Stay with the energy debate."}}
+		if share != "" {
+			f.Set("share_note", share)
+		}
+		if code, _, _ := ann.post("/admin/comments/"+strconv.FormatInt(id, 10)+"/reject", f, false); code != http.StatusSeeOther {
+			t.Fatalf("reject %d: %d", id, code)
+		}
+	}
+	items, err := e.store.OutboxItems(ctx, comment.OutboxFilter{Topic: "decision"})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("decision items: %v %v", items, err)
+	}
+	for _, it := range items {
+		has := strings.Contains(string(it.Payload), "Stay with the energy debate.")
+		if has != (it.CommentID == shared) || !strings.Contains(string(it.Payload), `"appeal":true`) {
+			t.Errorf("item about %d (shared %d): %s", it.CommentID, shared, it.Payload)
+		}
 	}
 }
