@@ -419,3 +419,22 @@ func (d *Desk) SetMailSettings(ctx context.Context, siteID string, ms comment.Ma
 	site.Mail = ms
 	return d.UpdateSite(ctx, site)
 }
+
+// mailForAppeal returns the published notice of a comment whose appeal is
+// overturned, when its author asked to hear of decisions.
+func (d *Desk) mailForAppeal(ctx context.Context, dec comment.AppealDecision) []comment.OutboxItem {
+	if dec.Outcome != comment.AppealOverturned {
+		return nil
+	}
+	c, err := d.Store.Comment(ctx, dec.CommentID)
+	if err != nil {
+		return nil
+	}
+	n, ok := d.wants(ctx, c, comment.NotifyDecision)
+	if !ok {
+		return nil
+	}
+	p := map[string]any{"lang": n.Lang, "published": true, "appealed": true,
+		"article_url": c.ArticleURL, "article_title": articleTitle(c), "excerpt": excerpt(c.Body)}
+	return []comment.OutboxItem{{Kind: comment.OutboxEmail, Topic: "decision", SiteID: c.SiteID, CommentID: c.ID, Target: "commenter", Payload: payload(p)}}
+}

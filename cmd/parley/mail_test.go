@@ -188,6 +188,16 @@ func TestMailEndToEnd(t *testing.T) {
 	if code, _ := getPage(t, strings.Replace(appeal, "t=", "t=x", 1)); code != 404 {
 		t.Errorf("a changed appeal link: %d, want 404", code)
 	}
+	// Another moderator overturns it: the author hears it was published.
+	beaTok := strings.Split(strings.TrimSpace(mustRun(t, "", append([]string{"token", "create", "--moderator", "bea"}, data...)...)), "\n")
+	bea := client{t: t, base: base, token: beaTok[len(beaTok)-1]}
+	if code, res := bea.call("POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/appeal", flagged), map[string]any{"outcome": "overturned"}, nil); code != 200 {
+		t.Fatalf("overturn: %d %v", code, res)
+	}
+	over := smtp.Wait(4, 15*time.Second)[3]
+	if over.To[0] != "cy@example.com" || over.Subject() != "Votre commentaire a été publié : The talks" || !strings.Contains(over.Text(), "Votre contestation a abouti.") {
+		t.Fatalf("overturned appeal notice to %v: %q\n%s", over.To, over.Subject(), over.Text())
+	}
 
 	// Replies: the first at once; the next two batched into one message.
 	r1 := submit("eve@example.com", "Hotlines failed before.", ada, nil, "")
@@ -195,7 +205,7 @@ func TestMailEndToEnd(t *testing.T) {
 	r3 := submit("gus@example.com", "Sometimes they did.", ada, nil, "")
 	own := submit("ada@example.com", "My own follow-up.", ada, nil, "")
 	decide(r1, "approve", nil)
-	first := smtp.Wait(4, 15*time.Second)[3]
+	first := smtp.Wait(5, 15*time.Second)[4]
 	if first.To[0] != "ada@example.com" || first.Subject() != "A reply to your comment: The talks" || !strings.Contains(first.Text(), "Hotlines failed before.") {
 		t.Fatalf("first reply notice to %v: %q\n%s", first.To, first.Subject(), first.Text())
 	}
@@ -203,7 +213,7 @@ func TestMailEndToEnd(t *testing.T) {
 	decide(r3, "approve", nil)
 	decide(own, "approve", nil)
 	time.Sleep(1500 * time.Millisecond)
-	if n := len(smtp.Messages()); n != 4 {
+	if n := len(smtp.Messages()); n != 5 {
 		t.Fatalf("%d messages: the replies within the hour were not held for the batch", n)
 	}
 	sq, err := sql.Open("sqlite", db)
@@ -223,7 +233,7 @@ func TestMailEndToEnd(t *testing.T) {
 	if _, err := sq.Exec(`UPDATE outbox SET next_attempt = 0 WHERE topic = 'reply' AND sent_at = 0`); err != nil {
 		t.Fatal(err)
 	}
-	batch := smtp.Wait(5, 15*time.Second)[4]
+	batch := smtp.Wait(6, 15*time.Second)[5]
 	bt := batch.Text()
 	if batch.Subject() != "2 replies to your comment: The talks" || !strings.Contains(bt, "They did not.") || !strings.Contains(bt, "Sometimes they did.") ||
 		strings.Contains(bt, "Hotlines failed before.") || strings.Contains(bt, "My own follow-up.") {
@@ -258,8 +268,8 @@ func TestMailEndToEnd(t *testing.T) {
 		t.Errorf("no failed attempt recorded while the server was down")
 	}
 	smtp.Restart()
-	msgs = smtp.Wait(6, 30*time.Second)
-	if back := msgs[5]; back.To[0] != "hal@example.com" || !strings.Contains(back.Text(), "Sent while the mail server is down.") {
+	msgs = smtp.Wait(7, 30*time.Second)
+	if back := msgs[6]; back.To[0] != "hal@example.com" || !strings.Contains(back.Text(), "Sent while the mail server is down.") {
 		t.Errorf("after the server came back: %v %q", back.To, back.Subject())
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -268,8 +278,8 @@ func TestMailEndToEnd(t *testing.T) {
 			t.Errorf("a message was sent to an unsubscribed address")
 		}
 	}
-	if n := len(smtp.Messages()); n != 6 {
-		t.Errorf("%d messages in all, want 6", n)
+	if n := len(smtp.Messages()); n != 7 {
+		t.Errorf("%d messages in all, want 7", n)
 	}
 	var backlog int
 	sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at = 0`).Scan(&backlog)
