@@ -52,6 +52,9 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := setUpDemoMail(ctx, a); err != nil {
+		return err
+	}
 	a.mounts["GET /demo/"] = demo.Handler(demo.Page{BaseURL: a.baseURL, Site: demoSite,
 		Widget: widget.Snippet(a.baseURL, demoSite, demo.ArticleURL(a.baseURL), demo.Title, ""), WidgetStyle: widget.StyleSource()})
 	a.mounts["GET /{$}"] = http.RedirectHandler("/demo/", http.StatusFound)

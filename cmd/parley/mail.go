@@ -109,3 +109,17 @@ func (m *mailer) run(ctx context.Context, a *app) {
 		}
 	}()
 }
+
+// demoModeratorEmail is the demo moderator's address: with the mail
+// catcher, their hourly digest of the queue shows on the Mail page.
+const demoModeratorEmail = "moderator@demo.invalid"
+
+// setUpDemoMail gives the demo moderator an address and an hourly digest,
+// so that the demo shows moderators' mail as well as commenters'.
+func setUpDemoMail(ctx context.Context, a *app) error {
+	sealed, err := a.keys.EncryptEmail(demoModeratorEmail)
+	if err != nil {
+		return err
+	}
+	return cliDesk(a.store).SetModeratorMail(ctx, demoModerator, sealed, comment.DigestHourly)
+}
