@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 )
 
 // MailPreviewer renders an outbox email for the Mail page (package mail's
@@ -135,4 +136,26 @@ func (h *Handler) saveMailAlert(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	http.Redirect(w, r, "/admin/mail?done="+urlQuery("Queue alert of "+site+" saved."), http.StatusSeeOther)
 	return nil
+}
+
+// newModeratorEmail reads the Add a moderator form's optional email and
+// digest: the sealed address (nil when none) or the fields' errors.
+func (h *Handler) newModeratorEmail(r *http.Request) ([]byte, []comment.FieldError) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	digest := r.PostFormValue("digest")
+	var errs []comment.FieldError
+	if err := desk.CheckDigest(strings.Replace(digest, "off", "", 1)); err != nil {
+		errs = append(errs, comment.FieldError{Field: "digest", Message: "must be off, hourly or daily"})
+	}
+	if email == "" {
+		return nil, errs
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Name != "" || a.Address != email {
+		return nil, append(errs, comment.FieldError{Field: "email", Message: "must be empty or an address like name@example.com"})
+	}
+	sealed, err := h.Keys.EncryptEmail(email)
+	if err != nil {
+		return nil, append(errs, comment.FieldError{Field: "email", Message: "could not be stored"})
+	}
+	return sealed, errs
 }

@@ -107,3 +107,29 @@ func TestShareNoteFromQueue(t *testing.T) {
 		}
 	}
 }
+
+// An admin adds a moderator with an address and digest; a bad address is
+// refused by name and no account is made.
+func TestAddModeratorWithEmail(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := context.Background()
+	ann := e.loggedIn("ann")
+	bad := url.Values{"csrf_token": {ann.csrf}, "name": {"dee"}, "role": {"moderator"}, "password": {"long-enough-1"}, "email": {"dee at news"}, "digest": {"daily"}}
+	if code, page, _ := ann.post("/admin/moderators", bad, false); code != 422 || !strings.Contains(page, "<strong>email</strong>") {
+		t.Fatalf("bad email: %d", code)
+	}
+	if _, err := e.store.ModeratorByName(ctx, "dee"); comment.ErrorCode(err) != comment.CodeNotFound {
+		t.Fatalf("an account was made with a bad email: %v", err)
+	}
+	good := url.Values{"csrf_token": {ann.csrf}, "name": {"cat"}, "role": {"moderator"}, "password": {"long-enough-1"}, "email": {"cat@news.example"}, "digest": {"daily"}}
+	if code, _, _ := ann.post("/admin/moderators", good, false); code != http.StatusSeeOther {
+		t.Fatalf("add: %d", code)
+	}
+	mms, err := e.store.ModeratorMails(ctx)
+	if err != nil || len(mms) != 1 || mms[0].Name != "cat" || mms[0].Digest != comment.DigestDaily {
+		t.Fatalf("stored: %+v, %v", mms, err)
+	}
+	if got, _ := e.keys.DecryptEmail(mms[0].EmailCipher); got != "cat@news.example" {
+		t.Fatalf("decrypted %q", got)
+	}
+}
