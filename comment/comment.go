@@ -195,6 +195,11 @@ type Comment struct {
 	// EditedAt is when the author last changed the published text; zero when
 	// never.
 	EditedAt time.Time
+	// Notify and NotifyLang, on create, are what the author asked to be
+	// told by email (NotifyDecision, NotifyReplies) and in which language;
+	// reads leave them empty (Store.NotifyOf has them).
+	Notify     []string
+	NotifyLang string
 }
 
 // Role is what a moderator account may do.
@@ -282,6 +287,8 @@ type Decision struct {
 	Note      string
 	Moderator string
 	At        time.Time
+	// ShareNote says the author may be told Note (in the decision email).
+	ShareNote bool
 }
 
 // Standing is what moderators decided about a commenter on one site.

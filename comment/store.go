@@ -18,6 +18,7 @@ type Store interface {
 	Outbox
 	Webhooks
 	DataRights
+	MailStore
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

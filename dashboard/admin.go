@@ -266,6 +266,8 @@ func (h *Handler) addModerator(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		errs = append(errs, comment.FieldError{Field: "sites", Message: err.Error()})
 	}
+	sealed, emailErrs := h.newModeratorEmail(r)
+	errs = append(errs, emailErrs...)
 	if len(errs) > 0 {
 		return h.renderModerators(w, r, s, http.StatusUnprocessableEntity, "", errs)
 	}
@@ -278,6 +280,11 @@ func (h *Handler) addModerator(w http.ResponseWriter, r *http.Request, s *sessio
 			return h.renderModerators(w, r, s, http.StatusConflict, "", []comment.FieldError{{Field: "name", Message: "is taken"}})
 		}
 		return err
+	}
+	if sealed != nil {
+		if err := h.Desk.SetModeratorMail(r.Context(), name, sealed, r.PostFormValue("digest")); err != nil {
+			return err
+		}
 	}
 	http.Redirect(w, r, "/admin/moderators?done="+urlQuery("Added "+name+"."), http.StatusSeeOther)
 	return nil

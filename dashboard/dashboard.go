@@ -60,6 +60,8 @@ type Config struct {
 	Now    func() time.Time
 	// ClientIP returns the address of a request, for login throttling.
 	ClientIP func(*http.Request) string
+	// Mail renders queued emails for the Mail page; nil: not shown.
+	Mail MailPreviewer
 }
 
 // Handler serves the dashboard.
@@ -100,7 +102,7 @@ type session struct {
 
 // routes lists every dashboard route; the route-walk test reads it.
 func (h *Handler) routes() []Route {
-	return []Route{
+	return append([]Route{
 		{Method: "GET", Pattern: "/admin/assets/{file}", Public: true, handler: h.asset},
 		{Method: "GET", Pattern: "/admin/login", Public: true, handler: h.loginPage},
 		{Method: "POST", Pattern: "/admin/login", Public: true, handler: h.login},
@@ -144,7 +146,7 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/sites/{site}/webhooks/{id}/delete", Admin: true, handler: h.deleteWebhook},
 		{Method: "POST", Pattern: "/admin/sites/{site}/webhooks/{id}/test", Admin: true, handler: h.testWebhook},
 		{Method: "POST", Pattern: "/admin/sites/{site}/data-requests", Admin: true, handler: h.dataRequest},
-	}
+	}, h.mailRoutes()...)
 }
 
 // Routes returns every route, for tests.

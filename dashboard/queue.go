@@ -331,7 +331,8 @@ func (h *Handler) decideOne(w http.ResponseWriter, r *http.Request, s *session, 
 	if err := h.mayDecide(r, s, id); err != nil {
 		return err
 	}
-	c, err := h.Desk.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC()})
+	c, err := h.Desk.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: reason, Note: note, Moderator: s.Moderator.Name, At: h.Now().UTC(),
+		ShareNote: r.PostFormValue("share_note") != ""})
 	if err != nil {
 		return err
 	}

@@ -84,6 +84,7 @@ func (d *Desk) publish(e events.Event) {
 // and announces it. A comment a rule published at once changes the thread.
 func (d *Desk) Submit(ctx context.Context, c *comment.Comment) error {
 	ctx = comment.WithOutbox(ctx, d.submitWebhooks(ctx, *c)...)
+	ctx = comment.WithOutbox(ctx, d.mailForSubmit(ctx, c)...)
 	if err := d.Store.CreateComment(ctx, c); err != nil {
 		return err
 	}
@@ -146,6 +147,7 @@ func (d *Desk) Decide(ctx context.Context, dec comment.Decision) (comment.Commen
 		dec.At = d.Now().UTC()
 	}
 	ctx = comment.WithOutbox(ctx, d.decisionWebhooks(ctx, dec)...)
+	ctx = comment.WithOutbox(ctx, d.mailForDecision(ctx, dec)...)
 	c, err := d.Store.Decide(ctx, dec)
 	if err != nil {
 		return c, err

@@ -132,6 +132,7 @@ func (d *Desk) DecideAppeal(ctx context.Context, dec comment.AppealDecision) (co
 		}
 	}
 	dec.At = d.Now().UTC()
+	ctx = comment.WithOutbox(ctx, d.mailForAppeal(ctx, dec)...)
 	c, err := d.Store.DecideAppeal(ctx, dec)
 	if err != nil {
 		return c, err

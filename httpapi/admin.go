@@ -348,6 +348,8 @@ func scopeSite(m comment.Moderator, requested string) (string, error) {
 type decisionRequest struct {
 	Reason comment.Reason `json:"reason"`
 	Note   string         `json:"note"`
+	// ShareNote lets the decision email tell the author the note.
+	ShareNote bool `json:"share_note"`
 }
 
 // Decide applies a moderator's decision and drops the cached thread of its
@@ -380,7 +382,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, action comment.A
 			return errNotYourSite
 		}
 	}
-	c, err := s.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: req.Reason, Note: req.Note, Moderator: m.Name, At: s.Now().UTC()})
+	c, err := s.Decide(r.Context(), comment.Decision{CommentID: id, Action: action, Reason: req.Reason, Note: req.Note, Moderator: m.Name, At: s.Now().UTC(), ShareNote: req.ShareNote})
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,11 @@ type SubmitRequest struct {
 	Body         string `json:"body"`
 	// Homepage is the honeypot: the widget hides it, bots fill it in.
 	Homepage string `json:"homepage"`
+	// Notify is what the author asks to be told by email: "decision",
+	// "replies", both or none (the default); Lang the language of those
+	// messages, "en" (default) or "fr".
+	Notify []string `json:"notify"`
+	Lang   string   `json:"lang"`
 }
 
 // SubmitResponse is the 202 answer to an accepted comment.
@@ -278,7 +283,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if errs := validate(&req, site); len(errs) > 0 {
+	if errs := append(validate(&req, site), checkMailOptIn(req.Notify, req.Lang)...); len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
 	req.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
@@ -310,6 +315,8 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		Status:        comment.StatusPending,
 		EditTokenHash: secret.TokenHash(token),
 		CreatedAt:     s.Now().UTC(),
+		Notify:        req.Notify,
+		NotifyLang:    mailLang(req.Lang),
 	}
 	var notice string
 	if req.ParentID != nil {

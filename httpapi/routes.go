@@ -11,7 +11,7 @@ type Route struct {
 
 // routes lists every route the API serves; the OpenAPI test walks this list.
 func (s *Server) routes() []Route {
-	return []Route{
+	return append([]Route{
 		{"GET", "/healthz", s.handle(s.healthz)},
 		{"GET", "/readyz", s.handle(s.readyz)},
 		{"GET", "/api/openapi.json", http.HandlerFunc(serveOpenAPI)},
@@ -66,7 +66,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/data-requests/export", s.handle(s.exportData)},
 		{"GET", "/api/v1/data-requests/erase", s.handle(s.erasePrompt)},
 		{"POST", "/api/v1/data-requests/erase", s.handle(s.eraseData)},
-	}
+	}, s.mailRoutes()...)
 }
 
 // Routes returns the served routes, for tests and documentation.

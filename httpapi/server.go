@@ -78,6 +78,9 @@ type Config struct {
 	// the cap is stored under that comment's parent); default
 	// DefaultMaxReplyDepth.
 	MaxReplyDepth int
+	// MailPages serves the pages of the links in emails (package mail's
+	// Handler: /mail/unsubscribe, /mail/appeal); nil answers 404.
+	MailPages http.Handler
 }
 
 // Server serves the API.

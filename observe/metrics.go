@@ -126,6 +126,7 @@ func New(cfg Config) *Metrics {
 	m.reg.MustRegister(&storeCollector{m: m, errors: prometheus.NewCounter(prometheus.CounterOpts{
 		Name: MetricScrapeErrors, Help: "Scrapes whose database questions failed.",
 	})})
+	m.reg.MustRegister(&outboxCollector{m: m})
 	if cfg.ThreadCache != nil {
 		m.reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: MetricCacheHits, Help: "Thread reads answered from the cache."},

@@ -56,7 +56,8 @@
       chooseReason: "Choose a reason.",
       appeal: "Appeal", appealLabel: "Why should the decision change?", sendAppeal: "Send appeal",
       appealStatus: { waiting: "Your appeal awaits a moderator.", upheld: "Your appeal was considered; the decision stands.", overturned: "Your appeal succeeded: the comment is published." },
-      removedTomb: "Removed by a moderator", deletedTomb: "Deleted by its author"
+      removedTomb: "Removed by a moderator", deletedTomb: "Deleted by its author",
+      notifyLegend: "Email me (optional)", notifyDecision: "when my comment is published, or why it was not", notifyReplies: "when someone replies to my comment"
     },
     fr: {
       heading: "Donnez votre point de vue",
@@ -103,7 +104,8 @@
       chooseReason: "Choisissez un motif.",
       appeal: "Contester", appealLabel: "Pourquoi la décision devrait-elle changer ?", sendAppeal: "Envoyer la contestation",
       appealStatus: { waiting: "Votre contestation attend un modérateur.", upheld: "Votre contestation a été examinée ; la décision est maintenue.", overturned: "Votre contestation a abouti : le commentaire est publié." },
-      removedTomb: "Retiré par un modérateur", deletedTomb: "Supprimé par son auteur"
+      removedTomb: "Retiré par un modérateur", deletedTomb: "Supprimé par son auteur",
+      notifyLegend: "Me prévenir par e-mail (facultatif)", notifyDecision: "quand mon commentaire est publié, ou pourquoi il ne l’est pas", notifyReplies: "quand quelqu’un répond à mon commentaire"
     }
   };
 
@@ -148,6 +150,19 @@
 
   var widgetN = 0;
 
+  // notifyBoxes are the form's email opt-ins, each off until ticked: a
+  // fieldset of two checkboxes whose values() travel as "notify".
+  function notifyBoxes(T, uid) {
+    var boxes = [["decision", T.notifyDecision], ["replies", T.notifyReplies]].map(function (o) {
+      var input = el("input", { type: "checkbox", id: uid + "notify-" + o[0], name: "notify", value: o[0] });
+      return { input: input, node: el("div", { "class": "save notify-" + o[0] }, [input, el("label", { "for": input.id, text: o[1] })]) };
+    });
+    return {
+      node: el("fieldset", { "class": "notify" }, [el("legend", { text: T.notifyLegend })].concat(boxes.map(function (b) { return b.node; }))),
+      values: function () { return boxes.filter(function (b) { return b.input.checked; }).map(function (b) { return b.input.value; }); }
+    };
+  }
+
   function Widget(host) {
     var d = host.dataset;
     var lang = (d.lang || (host.closest("[lang]") || {}).lang || document.documentElement.lang || "en").toLowerCase().split("-")[0];
@@ -188,6 +203,7 @@
     var sendBtn = el("button", { type: "submit", "class": "send", text: T.send });
     var saveBox = el("input", { type: "checkbox", id: uid + "save", name: "save" });
     var replying = el("p", { "class": "replying", hidden: true });
+    var notify = notifyBoxes(T, uid);
     var form = el("form", { "class": "form", novalidate: true, "aria-labelledby": uid + "heading", onsubmit: onSubmit }, [
       el("h2", { id: uid + "heading", text: T.heading }),
       replying,
@@ -201,6 +217,7 @@
         el("input", { id: uid + "homepage", name: "homepage", type: "text", tabindex: "-1", autocomplete: "off" })
       ]),
       el("div", { "class": "save" }, [saveBox, el("label", { "for": uid + "save", text: T.save })]),
+      notify.node,
       warn, status,
       el("div", { "class": "actions" }, [sendBtn])
     ]);
@@ -317,6 +334,8 @@
       var v = values();
       var req = { site: site, article_url: url, article_title: title, name: v.name, email: v.email.trim(), website: v.website.trim(), body: v.body, homepage: v.homepage };
       if (parentID) req.parent_id = parentID;
+      var asked = notify.values();
+      if (asked.length) { req.notify = asked; req.lang = lang; }
       sendBtn.disabled = true;
       sendBtn.textContent = T.sending;
       api("POST", "/api/v1/comments", req).then(function (r) {

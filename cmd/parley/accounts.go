@@ -16,6 +16,7 @@ func cmdModerator(ctx context.Context, e env, args []string) error {
 moderator password NAME < password-file
 moderator list
 moderator sites NAME [SITE...]
+moderator mail NAME [--email ADDRESS] [--digest off|hourly|daily]
 
 The password is read from the first line of standard input. A new password
 ends every session and token of the account. "sites" limits a moderator to
@@ -24,6 +25,8 @@ the sites named; with none, to every site.`)
 	d.register(fs, e)
 	d.registerLogLevel(fs, e)
 	role := fs.String("role", "moderator", "admin (everything) or moderator (queues and decisions)")
+	email := fs.String("email", "", "the moderator's email address, for queue digests and alerts (stored encrypted; add or mail; empty with mail: none)")
+	digest := fs.String("digest", "off", "how often the moderator gets a digest of the queue by email: off, hourly or daily")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -43,6 +46,11 @@ the sites named; with none, to every site.`)
 			return usagef("usage: parley moderator sites NAME [SITE...] (no sites: every site)")
 		}
 		return setModeratorSites(ctx, e, &d, pos[1], pos[2:])
+	case "mail":
+		if len(pos) != 2 {
+			return usagef("usage: parley moderator mail NAME [--email ADDRESS] [--digest off|hourly|daily]")
+		}
+		return setModeratorMail(ctx, e, &d, pos[1], *email, *digest)
 	case "add", "password":
 	default:
 		fs.Usage()
@@ -66,7 +74,7 @@ the sites named; with none, to every site.`)
 	if err != nil {
 		return err
 	}
-	store, _, err := openData(ctx, &d)
+	store, keys, err := openData(ctx, &d)
 	if err != nil {
 		return err
 	}
@@ -82,6 +90,9 @@ the sites named; with none, to every site.`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "moderator %s added (%s)\n", name, *role)
+	if *email != "" || *digest != "off" {
+		return setModeratorMailIn(ctx, e, store, keys, name, *email, *digest)
+	}
 	return nil
 }
 

@@ -334,7 +334,7 @@ func TestBrowserKeyboardAndErrors(t *testing.T) {
 		order = append(order, focused())
 		key("\t")
 	}
-	if want := []string{"name", "email", "website", "body", "save"}; !slices.Equal(order, want) {
+	if want := []string{"name", "email", "website", "body", "save", "notify", "notify"}; !slices.Equal(order, want) { // the two email opt-ins
 		t.Fatalf("tab order %q, want %q", order, want)
 	}
 	key(kb.Enter)

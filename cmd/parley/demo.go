@@ -27,6 +27,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&cfg.addr, "addr", envOr(e, "PARLEY_ADDR", "127.0.0.1:8080"), "address to listen on")
 	dir := fs.String("dir", "parley-demo", "directory for the demo's database and key")
 	cfg.register(fs, e)
+	cfg.mailCatcher = true
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -49,6 +50,9 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	defer a.close()
 	password, token, err := setUpDemo(ctx, a.store, a.baseURL)
 	if err != nil {
+		return err
+	}
+	if err := setUpDemoMail(ctx, a); err != nil {
 		return err
 	}
 	a.mounts["GET /demo/"] = demo.Handler(demo.Page{BaseURL: a.baseURL, Site: demoSite,

@@ -46,6 +46,7 @@ type serveConfig struct {
 	ipv6Prefix int
 	// maxReplyDepth caps how deep replies nest.
 	maxReplyDepth int
+	mailConfig
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, e env) {
@@ -65,6 +66,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.IntVar(&c.maxReplyDepth, "max-reply-depth", httpapi.DefaultMaxReplyDepth, "replies nest at most this deep; a reply to a comment at the cap is stored under that comment's parent")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
 	c.opsConfig.register(fs, e)
+	c.mailConfig.register(fs, e)
 }
 
 // addTrustedProxy parses one --trusted-proxy value: an address or a prefix.
@@ -163,6 +165,9 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 		return nil, cfg.configErr
 	}
 	if err := cfg.opsConfig.check(); err != nil {
+		return nil, err
+	}
+	if err := cfg.mailConfig.check(); err != nil {
 		return nil, err
 	}
 	if p := cfg.ipv6Prefix; p != 0 && p != 48 && p != 56 && p != 64 {
@@ -271,8 +276,13 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
 		MaxReplyDepth: a.cfg.maxReplyDepth, FetchArticles: a.cfg.fetchArticles,
 	})
+	mailer, err := a.newMailer()
+	if err != nil {
+		return err
+	}
+	a.api.MailPages = mailer.pages
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
-		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP})
+		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP, Mail: mailer.sender})
 	if err != nil {
 		return err
 	}
@@ -296,7 +306,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go a.api.ForgetIPs(bg, a.cfg.ipRetention)
 	go a.api.SweepSessions(bg, 10*time.Minute)
-	go a.runWebhooks(bg)
+	mailer.run(bg, a)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -228,7 +228,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 				return storeErr(err, "Article")
 			}
 		}
-		return nil
+		return insertNotify(ctx, tx, c)
 	}))
 	return storeErr(err, "Comment")
 }

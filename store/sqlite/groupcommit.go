@@ -200,6 +200,9 @@ func (s *Store) commitBatch(batch []*submission) {
 			if err := createComment(ctx, tx, sub.c); err != nil {
 				return err
 			}
+			if err := insertNotify(ctx, tx, sub.c); err != nil {
+				return err
+			}
 			// The outbox items travel in the submitter's context.
 			return insertItems(ctx, tx, comment.OutboxFrom(sub.ctx, sub.c.ID), sub.c.CreatedAt)
 		})
