@@ -15,6 +15,7 @@ type Store interface {
 	Nesting
 	ImportStore
 	Verifications
+	Identities
 	Outbox
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
