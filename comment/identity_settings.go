@@ -58,3 +58,7 @@ type Identities interface {
 
 // VerificationTTL is how long a verification link stays valid.
 const VerificationTTL = 7 * 24 * time.Hour
+
+// StatusAwaitingVerification is never stored: it names, in events and
+// metrics, a pending comment held until its author proves their email.
+const StatusAwaitingVerification Status = "awaiting_verification"

@@ -48,6 +48,9 @@ type SubmitRequest struct {
 	Body         string `json:"body"`
 	// Homepage is the honeypot: the widget hides it, bots fill it in.
 	Homepage string `json:"homepage"`
+	// SSOToken is a sign-in token the newsroom signed for a subscriber;
+	// with one, Name and Email come from the token.
+	SSOToken string `json:"sso_token"`
 }
 
 // SubmitResponse is the 202 answer to an accepted comment.
@@ -60,6 +63,9 @@ type SubmitResponse struct {
 	// asked for, or its ancestor when replies nest too deep (Notice says so).
 	ParentID *int64 `json:"parent_id,omitempty"`
 	Notice   string `json:"notice,omitempty"`
+	// AwaitingVerification says the comment waits until its author clicks
+	// the link emailed to them (the site verifies emails).
+	AwaitingVerification bool `json:"awaiting_verification,omitempty"`
 }
 
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
@@ -278,6 +284,10 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	claims, err := s.signIn(ctx, w, &req, site)
+	if err != nil {
+		return err
+	}
 	if errs := validate(&req, site); len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
@@ -311,6 +321,12 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		EditTokenHash: secret.TokenHash(token),
 		CreatedAt:     s.Now().UTC(),
 	}
+	if claims != nil {
+		c.SSOSub = claims.Sub
+	}
+	if err := s.checkName(ctx, *site, req.Name, c.EmailHMAC, claims != nil); err != nil {
+		return err
+	}
 	var notice string
 	if req.ParentID != nil {
 		if c.ParentID, notice, err = s.capNesting(ctx, *req.ParentID); err != nil {
@@ -324,6 +340,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Desk.Refusal(ctx, site.ID, commenter, ipHash); err != nil {
 		return err
 	}
+	if err := s.proveSignedIn(ctx, &commenter, claims); err != nil {
+		return err
+	}
 	// Scored in context: a reply with the comment it answers.
 	var cx moderation.Context
 	if c.ParentID != 0 {
@@ -334,6 +353,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a := s.Policy.AssessContext(*site, req.Body, cx)
+	a.EmailVerified = commenter.Verified // trust counts only for proven emails
 	c.Score, c.Spans = a.Score, a.Spans
 	o := a.Initial(*site, commenter.Standing)
 	c.Flagged = o.Flagged
@@ -345,11 +365,14 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
 		c.DecidedAt = c.CreatedAt
 	}
-	if err := s.Desk.Submit(ctx, c); err != nil {
+	if err := s.submitOrHold(r, *site, c, commenter, claims != nil); err != nil {
 		return err
 	}
 	s.articleTitleLater(*site, c.ArticleURL)
 	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
+	if c.AwaitingVerification {
+		resp.Message, resp.AwaitingVerification = VerifyMessage, true
+	}
 	if c.ParentID != 0 {
 		resp.ParentID = &c.ParentID
 	}

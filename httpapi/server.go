@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
+	"github.com/parleyhq/parley/identity"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
@@ -77,7 +78,9 @@ type Config struct {
 	// MaxReplyDepth caps how deep replies nest (a reply to a comment at
 	// the cap is stored under that comment's parent); default
 	// DefaultMaxReplyDepth.
-	MaxReplyDepth int
+	MaxReplyDepth int // SSOClient fetches the sites' sign-in keys (JWKS); default a client
+	// with a 5-second timeout.
+	SSOClient *http.Client
 }
 
 // Server serves the API.
@@ -98,6 +101,8 @@ type Server struct {
 	unparsedHops atomic.Int64
 	// unsubscribe stops the Server hearing the Bus.
 	unsubscribe func()
+	// sso checks the sites' sign-in tokens.
+	sso *identity.Verifier
 }
 
 // Close stops the Server's subscription to its Bus. The Bus and Store are
@@ -148,6 +153,7 @@ func New(cfg Config) *Server {
 	if cfg.FetchArticles {
 		s.pages = newArticlePages(cfg.ArticleClient)
 	}
+	s.sso = s.newVerifier()
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
 	}

@@ -15,12 +15,10 @@ import (
 const LinkPurpose = "verify-email"
 
 // Proof is what a verification link proves once clicked: that the reader
-// holds the email whose keyed hash is EmailHMAC, on Site. CommentID is the
-// comment that asked for it (to show where it waits).
+// holds the email whose keyed hash is EmailHMAC, on Site.
 type Proof struct {
 	Site      string    `json:"s"`
 	EmailHMAC []byte    `json:"h"`
-	CommentID int64     `json:"c"`
 	Expires   time.Time `json:"e"`
 }
 

@@ -1,0 +1,74 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/events"
+)
+
+// Released is the event kind of comments that waited for their author's
+// email to be proven and now join the moderation queue.
+const Released events.Kind = "released"
+
+// VerifyMail is the data of the "verify" email template.
+type VerifyMail struct {
+	Lang         string `json:"lang"`
+	VerifyURL    string `json:"verify_url"`
+	Name         string `json:"name"`
+	ArticleURL   string `json:"article_url"`
+	ArticleTitle string `json:"article_title"`
+	// Expires is when the link stops working (RFC 3339).
+	Expires string `json:"expires"`
+}
+
+// verificationFor is the outbox email that asks the author of a held
+// comment to prove their email: to "commenter" (the sender decrypts the
+// comment's email), so no address is written to the outbox.
+func verificationFor(m VerifyMail) []comment.OutboxItem {
+	if m.Lang != "fr" {
+		m.Lang = "en"
+	}
+	payload, _ := json.Marshal(m)
+	return []comment.OutboxItem{{Kind: comment.OutboxEmail, Topic: "verify", Target: "commenter", Payload: payload}}
+}
+
+// SubmitAwaitingVerification stores a new comment held until its author
+// proves their email (c.AwaitingVerification must be set), and, in the same
+// transaction, the email with the link that proves it (m; none when send
+// is false, because a recent link still waits in their mailbox). The
+// comment stays out of the queue; the dashboards hear of it only when it
+// is released.
+func (d *Desk) SubmitAwaitingVerification(ctx context.Context, c *comment.Comment, m VerifyMail, send bool) error {
+	if !c.AwaitingVerification || c.Status != comment.StatusPending {
+		return comment.Errorf(comment.CodeInternal, "only a pending comment can await verification")
+	}
+	if send {
+		ctx = comment.WithOutbox(ctx, verificationFor(m)...)
+	}
+	if err := d.Store.CreateComment(ctx, c); err != nil {
+		return err
+	}
+	d.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: comment.StatusAwaitingVerification})
+	return nil
+}
+
+// VerifyEmail records that an email (by its keyed hash) is proven on a
+// site, by method (comment.VerifiedByEmail, a clicked link, or
+// comment.VerifiedBySSO, a newsroom's token), and releases the comments
+// that waited for it to the moderation queue, telling the dashboards. It
+// returns the released comments' IDs. CodeNotFound when the site is unknown.
+func (d *Desk) VerifyEmail(ctx context.Context, siteID string, emailHMAC []byte, method string) ([]int64, error) {
+	held, err := d.Store.AwaitingVerification(ctx, siteID, emailHMAC)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Store.MarkVerified(ctx, siteID, emailHMAC, method, d.Now().UTC()); err != nil {
+		return nil, err
+	}
+	for _, id := range held {
+		d.publish(events.Event{Kind: Released, CommentID: id, SiteID: siteID, Status: comment.StatusPending})
+	}
+	return held, nil
+}

@@ -1,0 +1,244 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/hmac"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
+	"github.com/parleyhq/parley/identity"
+)
+
+// VerifyMessage is what the author of a comment held for email
+// verification is told.
+const VerifyMessage = "Check your email: we sent you a link. Your comment goes to the moderators once you click it."
+
+// newVerifier makes the checker of the sites' sign-in tokens.
+func (s *Server) newVerifier() *identity.Verifier {
+	return &identity.Verifier{
+		Open:   func(sealed []byte) ([]byte, error) { return s.Keys.Open(identity.SealPurpose, sealed) },
+		Client: s.SSOClient,
+		Now:    s.Now,
+	}
+}
+
+// signIn checks a submission's sign-in token against its site. With a
+// valid token, the name and email are the token's (any sent are ignored)
+// and the claims are returned. Without one, a site that requires sign-in
+// refuses the comment. Refusals are 401 naming sso_token.
+func (s *Server) signIn(ctx context.Context, w http.ResponseWriter, req *SubmitRequest, site *comment.Site) (*identity.Claims, error) {
+	if site == nil {
+		return nil, nil
+	}
+	if req.SSOToken == "" {
+		if site.Identity.SSO.Required {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+			return nil, &comment.Error{Code: comment.CodeUnauthorized,
+				Message: "This site takes comments only from its signed-in subscribers: sign in on the site, then comment.",
+				Fields:  []comment.FieldError{{Field: "sso_token", Message: "is required on this site: only signed-in subscribers may comment"}}}
+		}
+		return nil, nil
+	}
+	claims, err := s.sso.Verify(ctx, *site, req.SSOToken)
+	if err != nil {
+		if comment.ErrorCode(err) == comment.CodeUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="parley", error="invalid_token"`)
+		}
+		return nil, err
+	}
+	req.Name, req.Email = claims.Name, claims.Email
+	return &claims, nil
+}
+
+// checkName refuses a name that is, after folding look-alikes
+// (identity.Skeleton), a name of the site's staff (unless the newsroom
+// signed it in a token) or a name a trusted commenter with another email
+// uses on the site. 422 naming name.
+func (s *Server) checkName(ctx context.Context, site comment.Site, name string, emailHMAC []byte, signedIn bool) error {
+	sk := identity.Skeleton(name)
+	if !signedIn {
+		for _, staff := range site.Identity.StaffNames {
+			if identity.Skeleton(staff) == sk {
+				return comment.Invalid(comment.FieldError{Field: "name", Message: "is reserved for the newsroom's staff on this site; please choose another name"})
+			}
+		}
+	}
+	holders, err := s.Store.TrustedNames(ctx, site.ID)
+	if err != nil {
+		return err
+	}
+	for _, h := range holders {
+		if !hmac.Equal(h.EmailHMAC, emailHMAC) && identity.Skeleton(h.Name) == sk {
+			return comment.Invalid(comment.FieldError{Field: "name", Message: "is (or looks like) the name of another commenter on this site; please choose another name"})
+		}
+	}
+	return nil
+}
+
+// proveSignedIn records that a signed-in reader's email is proven on the
+// site, once.
+func (s *Server) proveSignedIn(ctx context.Context, commenter *comment.Commenter, claims *identity.Claims) error {
+	if claims == nil || commenter.Verified {
+		return nil
+	}
+	if _, err := s.Desk.VerifyEmail(ctx, commenter.SiteID, commenter.EmailHMAC, comment.VerifiedBySSO); err != nil {
+		return err
+	}
+	commenter.Verified, commenter.VerifiedBy = true, comment.VerifiedBySSO
+	return nil
+}
+
+// submitOrHold stores a new comment. On a site that verifies emails, a
+// pending comment from an email not yet proven there (and not signed in)
+// is held until its author clicks the link emailed to them; the email is
+// sent again only when the last held comment is a day old.
+func (s *Server) submitOrHold(r *http.Request, site comment.Site, c *comment.Comment, commenter comment.Commenter, signedIn bool) error {
+	ctx := r.Context()
+	if !site.Identity.Verify || commenter.Verified || signedIn || c.Status != comment.StatusPending {
+		return s.Desk.Submit(ctx, c)
+	}
+	c.AwaitingVerification = true
+	now := s.Now().UTC()
+	send := true
+	held, err := s.Store.AwaitingVerification(ctx, site.ID, c.EmailHMAC)
+	if err != nil {
+		return err
+	}
+	if len(held) > 0 {
+		last, err := s.Store.Comment(ctx, held[len(held)-1])
+		if err != nil && comment.ErrorCode(err) != comment.CodeNotFound {
+			return err
+		}
+		send = err != nil || now.Sub(last.CreatedAt) >= 24*time.Hour
+	}
+	expires := now.Add(comment.VerificationTTL)
+	token := identity.Proof{Site: site.ID, EmailHMAC: c.EmailHMAC, Expires: expires}.Token(s.linkSigner())
+	m := desk.VerifyMail{
+		Lang:       preferredLang(r),
+		VerifyURL:  s.publicBase(r) + "/api/v1/verify?token=" + token,
+		Name:       c.AuthorName,
+		ArticleURL: c.ArticleURL, ArticleTitle: c.ArticleTitle,
+		Expires: expires.Format(time.RFC3339),
+	}
+	return s.Desk.SubmitAwaitingVerification(ctx, c, m, send)
+}
+
+func (s *Server) linkSigner() identity.Signer {
+	return func(msg []byte) []byte { return s.Keys.Sign(identity.LinkPurpose, msg) }
+}
+
+// publicBase is where readers reach this server: BaseURL, or the request's
+// own scheme and host.
+func (s *Server) publicBase(r *http.Request) string {
+	if s.BaseURL != "" {
+		return strings.TrimRight(s.BaseURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// preferredLang is "fr" when the reader's browser asks for French before
+// English, else "en".
+func preferredLang(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "fr"):
+			return "fr"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// VerifyResult is the JSON answer of GET /api/v1/verify.
+type VerifyResult struct {
+	Site     string `json:"site"`
+	Verified bool   `json:"verified"`
+	// Released counts the comments that waited for this proof and now wait
+	// for a moderator.
+	Released int `json:"released"`
+}
+
+// verifyEmail serves the link emailed to the author of a held comment: it
+// proves their email on the site and releases their held comments to the
+// moderation queue. A browser gets a short page; a client asking for
+// application/json gets a VerifyResult (or a problem).
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	lang := preferredLang(r)
+	fail := func(err error) error {
+		if asJSON {
+			return err
+		}
+		status := statusOf[comment.ErrorCode(err)]
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		msg := verifyPages[lang].bad
+		var ce *comment.Error
+		if errors.As(err, &ce) && ce.Code == comment.CodeInvalid {
+			msg = verifyPages[lang].expired
+		}
+		if status >= 500 {
+			s.Logger.Error("verifying an email failed", "err", err)
+			msg = verifyPages[lang].failed
+		}
+		return renderVerifyPage(w, status, lang, msg)
+	}
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		return fail(comment.Invalid(comment.FieldError{Field: "token", Message: "is required"}))
+	}
+	proof, err := identity.ParseToken(token, s.linkSigner(), s.Now())
+	if err != nil {
+		return fail(err)
+	}
+	released, err := s.Desk.VerifyEmail(r.Context(), proof.Site, proof.EmailHMAC, comment.VerifiedByEmail)
+	if err != nil {
+		return fail(err)
+	}
+	if asJSON {
+		writeJSON(w, http.StatusOK, VerifyResult{Site: proof.Site, Verified: true, Released: len(released)})
+		return nil
+	}
+	return renderVerifyPage(w, http.StatusOK, lang, verifyPages[lang].ok)
+}
+
+var verifyPages = map[string]struct{ title, ok, bad, expired, failed string }{
+	"en": {"Email verification",
+		"Thank you: your email is verified. Your comment now waits for a moderator; you may close this page.",
+		"This verification link is not valid. It may have been cut short when copied: open it again from the email.",
+		"This verification link has expired. Post your comment again to receive a new one.",
+		"Your email could not be verified just now. Please try the link again in a few minutes."},
+	"fr": {"Vérification de l'adresse e-mail",
+		"Merci : votre adresse e-mail est vérifiée. Votre commentaire attend maintenant un modérateur ; vous pouvez fermer cette page.",
+		"Ce lien de vérification n'est pas valide. Il a peut-être été tronqué lors d'un copier-coller : ouvrez-le à nouveau depuis l'e-mail.",
+		"Ce lien de vérification a expiré. Publiez à nouveau votre commentaire pour en recevoir un nouveau.",
+		"Votre adresse n'a pas pu être vérifiée pour l'instant. Réessayez le lien dans quelques minutes."},
+}
+
+var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}</style>
+</head><body><main><h1>{{.Title}}</h1><p>{{.Message}}</p></main></body></html>
+`))
+
+func renderVerifyPage(w http.ResponseWriter, status int, lang, msg string) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(status)
+	return verifyPage.Execute(w, struct{ Lang, Title, Message string }{lang, verifyPages[lang].title, msg})
+}
