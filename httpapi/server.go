@@ -78,7 +78,8 @@ type Config struct {
 	// MaxReplyDepth caps how deep replies nest (a reply to a comment at
 	// the cap is stored under that comment's parent); default
 	// DefaultMaxReplyDepth.
-	MaxReplyDepth int // SSOClient fetches the sites' sign-in keys (JWKS); default a client
+	MaxReplyDepth int
+	// SSOClient fetches the sites' sign-in keys (JWKS); default a client
 	// with a 5-second timeout.
 	SSOClient *http.Client
 }
