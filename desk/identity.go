@@ -19,8 +19,10 @@ type VerifyMail struct {
 	Name         string `json:"name"`
 	ArticleURL   string `json:"article_url"`
 	ArticleTitle string `json:"article_title"`
-	// Expires is when the link stops working (RFC 3339).
-	Expires string `json:"expires"`
+	// Expires is when the link stops working (RFC 3339); ExpiresText the
+	// same, written for a reader in Lang ("7 December 2026, 14:05 UTC").
+	Expires     string `json:"expires"`
+	ExpiresText string `json:"expires_text"`
 }
 
 // verificationFor is the outbox email that asks the author of a held

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -118,14 +119,27 @@ func (s *Server) submitOrHold(r *http.Request, site comment.Site, c *comment.Com
 	}
 	expires := now.Add(comment.VerificationTTL)
 	token := identity.Proof{Site: site.ID, EmailHMAC: c.EmailHMAC, Expires: expires}.Token(s.linkSigner())
+	lang := preferredLang(r)
 	m := desk.VerifyMail{
-		Lang:       preferredLang(r),
+		Lang:       lang,
 		VerifyURL:  s.publicBase(r) + "/api/v1/verify?token=" + token,
 		Name:       c.AuthorName,
 		ArticleURL: c.ArticleURL, ArticleTitle: c.ArticleTitle,
-		Expires: expires.Format(time.RFC3339),
+		Expires: expires.Format(time.RFC3339), ExpiresText: readableTime(expires, lang),
 	}
 	return s.Desk.SubmitAwaitingVerification(ctx, c, m, send)
+}
+
+var frMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+
+// readableTime writes t (UTC) for a reader: "7 December 2026, 14:05 UTC"
+// or "7 décembre 2026, 14:05 UTC".
+func readableTime(t time.Time, lang string) string {
+	t = t.UTC()
+	if lang == "fr" {
+		return fmt.Sprintf("%d %s %d, %s UTC", t.Day(), frMonths[t.Month()-1], t.Year(), t.Format("15:04"))
+	}
+	return t.Format("2 January 2006, 15:04 UTC")
 }
 
 func (s *Server) linkSigner() identity.Signer {

@@ -1,18 +1,22 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	htmltemplate "html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+	texttemplate "text/template"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -249,6 +253,7 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 	if strings.Contains(string(raw), "ada@example.com") {
 		t.Error("the outbox payload holds the plain email")
 	}
+	checkVerifyTemplates(t, payload)
 
 	// A moderator trusts Ada (from her held comment) before she clicks:
 	// an unproven email gets no auto-approval.
@@ -358,4 +363,41 @@ func TestLookAlikeNames(t *testing.T) {
 	staff := newSubscriber("news", time.Minute)
 	staff.Name, staff.Email = "The Editor", "editor@news.example"
 	e.submit(ssoSubmission(signToken(t, jose.SigningKey{Algorithm: jose.HS256, Key: []byte(ssoSecret)}, "", staff)))
+}
+
+// checkVerifyTemplates renders the verify email of each language and
+// format with an outbox payload (plus the "site" the sender adds), as the
+// mail sender does: each must carry the link and say when it expires.
+func checkVerifyTemplates(t *testing.T, payload map[string]any) {
+	t.Helper()
+	data := map[string]any{"site": "news", "unsubscribe_url": ""}
+	for k, v := range payload {
+		data[k] = v
+	}
+	subjects := map[string]string{"en": "Subject: Confirm your email", "fr": "Subject: Confirmez votre adresse"}
+	for _, lang := range []string{"en", "fr"} {
+		for _, ext := range []string{"txt", "html"} {
+			name := "../mail/templates/verify." + lang + "." + ext
+			raw, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if ext == "txt" {
+				err = texttemplate.Must(texttemplate.New(name).Option("missingkey=error").Parse(string(raw))).Execute(&out, data)
+			} else {
+				err = htmltemplate.Must(htmltemplate.New(name).Option("missingkey=error").Parse(string(raw))).Execute(&out, data)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got := out.String()
+			if !strings.Contains(got, payload["verify_url"].(string)) || !strings.Contains(got, payload["expires_text"].(string)) {
+				t.Errorf("%s lacks the link or its expiry:\n%s", name, got)
+			}
+			if ext == "txt" && (!strings.HasPrefix(got, subjects[lang]) || !strings.Contains(got, "\n\n")) {
+				t.Errorf("%s does not start with its subject and a blank line:\n%s", name, got)
+			}
+		}
+	}
 }
