@@ -3,6 +3,9 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/events"
@@ -73,4 +76,53 @@ func (d *Desk) VerifyEmail(ctx context.Context, siteID string, emailHMAC []byte,
 		d.publish(events.Event{Kind: Released, CommentID: id, SiteID: siteID, Status: comment.StatusPending})
 	}
 	return held, nil
+}
+
+// MinSSOSecret is the shortest HS256 secret a site may set: as many
+// characters as the hash has bytes.
+const MinSSOSecret = 32
+
+// CheckSSOSecret says what is wrong with a new HS256 secret, or "".
+func CheckSSOSecret(secret string) string {
+	switch {
+	case len(secret) < MinSSOSecret:
+		return "must be at least 32 characters (the bytes of an HS256 key)"
+	case len(secret) > 512 || !utf8.ValidString(secret) || strings.TrimSpace(secret) != secret:
+		return "must be at most 512 characters of text without surrounding spaces"
+	}
+	return ""
+}
+
+// CheckIdentity validates a site's identity settings (the secret is
+// checked before it is sealed, by CheckSSOSecret): the JWKS URL is https
+// (http only on the loopback host, a newsroom's test setup), a site that
+// requires sign-in has a way to check tokens, and staff names are at most
+// 100 of at most 80 characters.
+func CheckIdentity(id comment.IdentitySettings) []comment.FieldError {
+	var errs []comment.FieldError
+	bad := func(field, msg string) { errs = append(errs, comment.FieldError{Field: field, Message: msg}) }
+	if raw := id.SSO.JWKSURL; raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "" || u.User != nil || len(raw) > 2048:
+			bad("jwks_url", "must be an absolute https URL")
+		case u.Scheme == "https":
+		case u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1"):
+		default:
+			bad("jwks_url", "must be an https URL (http only on localhost)")
+		}
+	}
+	if id.SSO.Required && !id.SSO.Enabled() {
+		bad("sso_required", "needs an HS256 secret or a JWKS URL: without one no token can be checked")
+	}
+	if len(id.StaffNames) > 100 {
+		bad("staff_names", "must have at most 100 names")
+	}
+	for _, n := range id.StaffNames {
+		if utf8.RuneCountInString(n) > 80 || !utf8.ValidString(n) || strings.TrimSpace(n) == "" {
+			bad("staff_names", "names must be valid text of 1 to 80 characters")
+			break
+		}
+	}
+	return errs
 }
