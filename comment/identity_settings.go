@@ -54,6 +54,15 @@ type Identities interface {
 	// site that wait for their email to be proven (Comment.AwaitingVerification),
 	// oldest first. MarkVerified releases them to the queue.
 	AwaitingVerification(ctx context.Context, siteID string, emailHMAC []byte) ([]int64, error)
+	// ProveCommenterKey records that the browser holding the key whose
+	// hash is keyHash proved the email on a site (the link emailed for it
+	// was clicked). Proving again changes nothing. CodeNotFound when the
+	// site is unknown; CodeConflict when the key was proven for another
+	// email or site.
+	ProveCommenterKey(ctx context.Context, siteID string, emailHMAC, keyHash []byte, at time.Time) error
+	// CommenterKeyProven reports whether a key hash was proven for this
+	// email on this site.
+	CommenterKeyProven(ctx context.Context, siteID string, emailHMAC, keyHash []byte) (bool, error)
 }
 
 // VerificationTTL is how long a verification link stays valid.

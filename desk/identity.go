@@ -62,15 +62,22 @@ func (d *Desk) SubmitAwaitingVerification(ctx context.Context, c *comment.Commen
 // VerifyEmail records that an email (by its keyed hash) is proven on a
 // site, by method (comment.VerifiedByEmail, a clicked link, or
 // comment.VerifiedBySSO, a newsroom's token), and releases the comments
-// that waited for it to the moderation queue, telling the dashboards. It
-// returns the released comments' IDs. CodeNotFound when the site is unknown.
-func (d *Desk) VerifyEmail(ctx context.Context, siteID string, emailHMAC []byte, method string) ([]int64, error) {
+// that waited for it to the moderation queue, telling the dashboards. With
+// keyHash, the browser key the link was sent for is recorded as proven
+// (comment.Identities.ProveCommenterKey). It returns the released comments'
+// IDs. CodeNotFound when the site is unknown.
+func (d *Desk) VerifyEmail(ctx context.Context, siteID string, emailHMAC []byte, method string, keyHash []byte) ([]int64, error) {
 	held, err := d.Store.AwaitingVerification(ctx, siteID, emailHMAC)
 	if err != nil {
 		return nil, err
 	}
 	if err := d.Store.MarkVerified(ctx, siteID, emailHMAC, method, d.Now().UTC()); err != nil {
 		return nil, err
+	}
+	if len(keyHash) > 0 {
+		if err := d.Store.ProveCommenterKey(ctx, siteID, emailHMAC, keyHash, d.Now().UTC()); err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range held {
 		d.publish(events.Event{Kind: Released, CommentID: id, SiteID: siteID, Status: comment.StatusPending})

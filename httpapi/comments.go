@@ -51,6 +51,10 @@ type SubmitRequest struct {
 	// SSOToken is a sign-in token the newsroom signed for a subscriber;
 	// with one, Name and Email come from the token.
 	SSOToken string `json:"sso_token"`
+	// CommenterKey is the key this browser got with its first comment held
+	// for email verification; once the emailed link is clicked it proves
+	// the email for comments sent with it.
+	CommenterKey string `json:"commenter_key"`
 }
 
 // SubmitResponse is the 202 answer to an accepted comment.
@@ -64,8 +68,11 @@ type SubmitResponse struct {
 	ParentID *int64 `json:"parent_id,omitempty"`
 	Notice   string `json:"notice,omitempty"`
 	// AwaitingVerification says the comment waits until its author clicks
-	// the link emailed to them (the site verifies emails).
-	AwaitingVerification bool `json:"awaiting_verification,omitempty"`
+	// the link emailed to them (the site verifies emails); CommenterKey is
+	// then the key to keep and send with later comments, which the click
+	// proves.
+	AwaitingVerification bool   `json:"awaiting_verification,omitempty"`
+	CommenterKey         string `json:"commenter_key,omitempty"`
 }
 
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
@@ -343,6 +350,10 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.proveSignedIn(ctx, &commenter, claims); err != nil {
 		return err
 	}
+	proven, err := s.provenHere(ctx, commenter, claims, req.CommenterKey)
+	if err != nil {
+		return err
+	}
 	// Scored in context: a reply with the comment it answers.
 	var cx moderation.Context
 	if c.ParentID != 0 {
@@ -353,7 +364,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a := s.Policy.AssessContext(*site, req.Body, cx)
-	a.EmailVerified = commenter.Verified // trust counts only for proven emails
+	a.EmailVerified = proven // trust counts only for an email proven by this writer
 	c.Score, c.Spans = a.Score, a.Spans
 	o := a.Initial(*site, commenter.Standing)
 	c.Flagged = o.Flagged
@@ -365,13 +376,14 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
 		c.DecidedAt = c.CreatedAt
 	}
-	if err := s.submitOrHold(r, *site, c, commenter, claims != nil); err != nil {
+	key, err := s.submitOrHold(r, *site, c, proven, req.CommenterKey)
+	if err != nil {
 		return err
 	}
 	s.articleTitleLater(*site, c.ArticleURL)
 	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
 	if c.AwaitingVerification {
-		resp.Message, resp.AwaitingVerification = VerifyMessage, true
+		resp.Message, resp.AwaitingVerification, resp.CommenterKey = VerifyMessage, true, key
 	}
 	if c.ParentID != 0 {
 		resp.ParentID = &c.ParentID

@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/identity"
+	"github.com/parleyhq/parley/secret"
 )
 
 // VerifyMessage is what the author of a comment held for email
@@ -87,38 +88,63 @@ func (s *Server) proveSignedIn(ctx context.Context, commenter *comment.Commenter
 	if claims == nil || commenter.Verified {
 		return nil
 	}
-	if _, err := s.Desk.VerifyEmail(ctx, commenter.SiteID, commenter.EmailHMAC, comment.VerifiedBySSO); err != nil {
+	if _, err := s.Desk.VerifyEmail(ctx, commenter.SiteID, commenter.EmailHMAC, comment.VerifiedBySSO, nil); err != nil {
 		return err
 	}
 	commenter.Verified, commenter.VerifiedBy = true, comment.VerifiedBySSO
 	return nil
 }
 
+// MaxCommenterKeyBytes bounds a commenter key (secret.NewToken makes 43).
+const MaxCommenterKeyBytes = 64
+
+// provenHere reports whether this submission comes from someone who proved
+// the email: a signed-in subscriber (the newsroom's token), or a browser
+// whose commenter key was proven by clicking the link emailed for it. An
+// email proven once does not prove whoever types it later.
+func (s *Server) provenHere(ctx context.Context, commenter comment.Commenter, claims *identity.Claims, key string) (bool, error) {
+	if claims != nil {
+		return true, nil
+	}
+	if key == "" || !commenter.Verified {
+		return false, nil
+	}
+	if len(key) > MaxCommenterKeyBytes || strings.Trim(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return false, comment.Invalid(comment.FieldError{Field: "commenter_key", Message: "must be the key a previous answer gave"})
+	}
+	return s.Store.CommenterKeyProven(ctx, commenter.SiteID, commenter.EmailHMAC, secret.TokenHash(key))
+}
+
 // submitOrHold stores a new comment. On a site that verifies emails, a
-// pending comment from an email not yet proven there (and not signed in)
-// is held until its author clicks the link emailed to them; the email is
-// sent again only when the last held comment is a day old.
-func (s *Server) submitOrHold(r *http.Request, site comment.Site, c *comment.Comment, commenter comment.Commenter, signedIn bool) error {
+// pending comment from someone who has not proven the email (by this
+// browser's key or a sign-in token) is held until its author clicks the
+// link emailed to them; the email is sent again only when the last held
+// comment is a day old. The link proves the browser's commenter key (the
+// one sent, or a new one), which is returned for a held comment.
+func (s *Server) submitOrHold(r *http.Request, site comment.Site, c *comment.Comment, proven bool, key string) (string, error) {
 	ctx := r.Context()
-	if !site.Identity.Verify || commenter.Verified || signedIn || c.Status != comment.StatusPending {
-		return s.Desk.Submit(ctx, c)
+	if !site.Identity.Verify || proven || c.Status != comment.StatusPending {
+		return "", s.Desk.Submit(ctx, c)
+	}
+	if key == "" || len(key) > MaxCommenterKeyBytes || strings.Trim(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		key = secret.NewToken()
 	}
 	c.AwaitingVerification = true
 	now := s.Now().UTC()
 	send := true
 	held, err := s.Store.AwaitingVerification(ctx, site.ID, c.EmailHMAC)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(held) > 0 {
 		last, err := s.Store.Comment(ctx, held[len(held)-1])
 		if err != nil && comment.ErrorCode(err) != comment.CodeNotFound {
-			return err
+			return "", err
 		}
 		send = err != nil || now.Sub(last.CreatedAt) >= 24*time.Hour
 	}
 	expires := now.Add(comment.VerificationTTL)
-	token := identity.Proof{Site: site.ID, EmailHMAC: c.EmailHMAC, Expires: expires}.Token(s.linkSigner())
+	token := identity.Proof{Site: site.ID, EmailHMAC: c.EmailHMAC, KeyHash: secret.TokenHash(key), Expires: expires}.Token(s.linkSigner())
 	lang := preferredLang(r)
 	m := desk.VerifyMail{
 		Lang:       lang,
@@ -127,7 +153,7 @@ func (s *Server) submitOrHold(r *http.Request, site comment.Site, c *comment.Com
 		ArticleURL: c.ArticleURL, ArticleTitle: c.ArticleTitle,
 		Expires: expires.Format(time.RFC3339), ExpiresText: readableTime(expires, lang),
 	}
-	return s.Desk.SubmitAwaitingVerification(ctx, c, m, send)
+	return key, s.Desk.SubmitAwaitingVerification(ctx, c, m, send)
 }
 
 var frMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
@@ -219,7 +245,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fail(err)
 	}
-	released, err := s.Desk.VerifyEmail(r.Context(), proof.Site, proof.EmailHMAC, comment.VerifiedByEmail)
+	released, err := s.Desk.VerifyEmail(r.Context(), proof.Site, proof.EmailHMAC, comment.VerifiedByEmail, proof.KeyHash)
 	if err != nil {
 		return fail(err)
 	}

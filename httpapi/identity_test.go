@@ -236,10 +236,11 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 		ID                   int64  `json:"id"`
 		Message              string `json:"message"`
 		AwaitingVerification bool   `json:"awaiting_verification"`
+		CommenterKey         string `json:"commenter_key"`
 	}
 	sub := validSubmission()
 	resp := e.do("POST", "/api/v1/comments", sub, map[string]string{"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}, &first)
-	if resp.StatusCode != http.StatusAccepted || !first.AwaitingVerification || first.Message != httpapi.VerifyMessage {
+	if resp.StatusCode != http.StatusAccepted || !first.AwaitingVerification || first.Message != httpapi.VerifyMessage || len(first.CommenterKey) < 40 {
 		t.Fatalf("first comment: %d %+v", resp.StatusCode, first)
 	}
 	if q := pendingQueue(t, e); len(q) != 0 {
@@ -261,7 +262,9 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 		Standing: comment.StandingTrusted, CommentID: first.ID, Moderator: "ann", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	second := e.submit(validSubmission())
+	withKey := validSubmission()
+	withKey["commenter_key"] = first.CommenterKey
+	second := e.submit(withKey)
 	if c, _ := e.store.Comment(ctx, second.ID); c.Status != comment.StatusPending || !c.AwaitingVerification {
 		t.Errorf("trusted but unproven: status %s awaiting %v, want held", c.Status, c.AwaitingVerification)
 	}
@@ -296,10 +299,29 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 	if !again.Verified || again.Released != 0 || again.Site != "news" {
 		t.Errorf("second click = %+v", again)
 	}
-	// Now proven and trusted: published at once.
-	third := e.submit(validSubmission())
+	// Now proven and trusted: published at once, from the browser that
+	// holds the key.
+	third := e.submit(withKey)
 	if c, _ := e.store.Comment(ctx, third.ID); c.Status != comment.StatusApproved || c.AwaitingVerification {
 		t.Errorf("trusted and proven: status %s, want approved", c.Status)
+	}
+	// Someone else typing Ada's address (no key, or a made-up one) is not
+	// auto-approved: held again, and the link goes to Ada's mailbox.
+	for _, key := range []string{"", "bWFkZS11cC1rZXktdGhhdC1sb29rcy1yZWFsLWVub3VnaA"} {
+		impostor := validSubmission()
+		if key != "" {
+			impostor["commenter_key"] = key
+		}
+		out := e.submit(impostor)
+		if c, _ := e.store.Comment(ctx, out.ID); c.Status != comment.StatusPending || !c.AwaitingVerification {
+			t.Errorf("Ada's address typed with key %q: status %s, awaiting %v; want held", key, c.Status, c.AwaitingVerification)
+		}
+	}
+	bad := validSubmission()
+	bad["commenter_key"] = "not a key!"
+	var p problem
+	if resp := e.do("POST", "/api/v1/comments", bad, nil, &p); resp.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "commenter_key" {
+		t.Errorf("malformed key: %d %+v", resp.StatusCode, p.Errors)
 	}
 }
 

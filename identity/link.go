@@ -15,10 +15,12 @@ import (
 const LinkPurpose = "verify-email"
 
 // Proof is what a verification link proves once clicked: that the reader
-// holds the email whose keyed hash is EmailHMAC, on Site.
+// holds the email whose keyed hash is EmailHMAC, on Site, and that the
+// browser holding the commenter key whose hash is KeyHash is theirs.
 type Proof struct {
 	Site      string    `json:"s"`
 	EmailHMAC []byte    `json:"h"`
+	KeyHash   []byte    `json:"k,omitempty"`
 	Expires   time.Time `json:"e"`
 }
 

@@ -17,6 +17,9 @@
   var CSS = "/*PARLEY_CSS*/";
   var MAX_DEPTH = 4;
   var SAVE_KEY = "parley:me";
+  // KEY_PREFIX + site holds the key that a clicked verification link proves
+  // (sent with each comment, so that trust follows the proven writer).
+  var KEY_PREFIX = "parley:key:";
 
   // Every string the reader sees, in one place.
   var STRINGS = {
@@ -319,6 +322,8 @@
       if (sso.on) { v.name = sso.name; v.email = ""; }
       var req = { site: site, article_url: url, article_title: title, name: v.name, email: v.email.trim(), website: v.website.trim(), body: v.body, homepage: v.homepage };
       if (sso.on) req.sso_token = sso.token;
+      var ckey = load(KEY_PREFIX + site);
+      if (ckey && !sso.on) req.commenter_key = ckey;
       if (parentID) req.parent_id = parentID;
       sendBtn.disabled = true;
       sendBtn.textContent = T.sending;
@@ -328,6 +333,7 @@
         if (r.status === 401 && ssoRefused(r.json)) return;
         if (!r.ok) return showErrors(r.json.errors || [], r.json.detail);
         if (!sso.on) store(SAVE_KEY, saveBox.checked ? { name: v.name, email: v.email.trim(), website: v.website.trim() } : null);
+        if (r.json.commenter_key) store(KEY_PREFIX + site, r.json.commenter_key);
         var mine = load(ownKey) || [];
         mine.push({ id: r.json.id, token: r.json.edit_token });
         store(ownKey, mine);

@@ -1,7 +1,11 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley/comment"
 )
@@ -51,4 +55,38 @@ func (s *Store) awaitingCounts(ctx context.Context, siteID string) (held, flagge
 	err = s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE flagged) FROM comments
 		WHERE awaiting_verification AND status = 'pending' AND ($1 = '' OR site_id = $1)`, siteID).Scan(&held, &flagged)
 	return held, flagged, storeErr(err, "Count")
+}
+
+// ProveCommenterKey records a proven browser key.
+func (s *Store) ProveCommenterKey(ctx context.Context, siteID string, emailHMAC, keyHash []byte, at time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sites WHERE id = $1)`, siteID).Scan(&exists); err != nil {
+			return storeErr(err, "Site")
+		}
+		if !exists {
+			return comment.Errorf(comment.CodeNotFound, "Site %q not found.", siteID)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO commenter_keys (key_hash, site_id, email_hmac, proven_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (key_hash) DO NOTHING`, keyHash, siteID, emailHMAC, ts(at)); err != nil {
+			return storeErr(err, "Commenter")
+		}
+		var site string
+		var hmac []byte
+		if err := tx.QueryRow(ctx, `SELECT site_id, email_hmac FROM commenter_keys WHERE key_hash = $1`, keyHash).Scan(&site, &hmac); err != nil {
+			return storeErr(err, "Commenter")
+		}
+		if site != siteID || !bytes.Equal(hmac, emailHMAC) {
+			return comment.Errorf(comment.CodeConflict, "This key was proven for another email.")
+		}
+		return nil
+	})
+}
+
+// CommenterKeyProven reports whether a key hash is proven for an email.
+func (s *Store) CommenterKeyProven(ctx context.Context, siteID string, emailHMAC, keyHash []byte) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM commenter_keys WHERE key_hash = $1 AND site_id = $2 AND email_hmac = $3)`,
+		keyHash, siteID, emailHMAC).Scan(&ok)
+	return ok, storeErr(err, "Commenter")
 }

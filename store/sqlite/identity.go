@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"time"
 
 	"github.com/parleyhq/parley/comment"
 )
@@ -51,4 +54,43 @@ func (s *Store) awaitingCounts(ctx context.Context, siteID string) (held, flagge
 	err = s.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(flagged), 0) FROM comments INDEXED BY comments_awaiting
 		WHERE awaiting_verification = 1 AND status = 'pending' AND (? = '' OR site_id = ?)`, siteID, siteID).Scan(&held, &flagged)
 	return held, flagged, storeErr(err, "Count")
+}
+
+// ProveCommenterKey records a proven browser key.
+func (s *Store) ProveCommenterKey(ctx context.Context, siteID string, emailHMAC, keyHash []byte, at time.Time) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return storeErr(err, "Commenter")
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sites WHERE id = ?`, siteID).Scan(&n); err != nil {
+		return storeErr(err, "Site")
+	}
+	if n == 0 {
+		return comment.Errorf(comment.CodeNotFound, "Site %q not found.", siteID)
+	}
+	var site string
+	var hmac []byte
+	err = tx.QueryRowContext(ctx, `SELECT site_id, email_hmac FROM commenter_keys WHERE key_hash = ?`, keyHash).Scan(&site, &hmac)
+	switch {
+	case err == sql.ErrNoRows:
+		if _, err := tx.ExecContext(ctx, `INSERT INTO commenter_keys (key_hash, site_id, email_hmac, proven_at) VALUES (?, ?, ?, ?)`,
+			keyHash, siteID, emailHMAC, micro(at)); err != nil {
+			return storeErr(err, "Commenter")
+		}
+	case err != nil:
+		return storeErr(err, "Commenter")
+	case site != siteID || !bytes.Equal(hmac, emailHMAC):
+		return comment.Errorf(comment.CodeConflict, "This key was proven for another email.")
+	}
+	return storeErr(tx.Commit(), "Commenter")
+}
+
+// CommenterKeyProven reports whether a key hash is proven for an email.
+func (s *Store) CommenterKeyProven(ctx context.Context, siteID string, emailHMAC, keyHash []byte) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM commenter_keys WHERE key_hash = ? AND site_id = ? AND email_hmac = ?`,
+		keyHash, siteID, emailHMAC).Scan(&n)
+	return n > 0, storeErr(err, "Commenter")
 }

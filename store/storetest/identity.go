@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parleyhq/parley/comment"
@@ -15,6 +16,7 @@ var identityTests = []struct {
 	{"SSOSubStored", testSSOSubStored},
 	{"AwaitingVerificationKeptApart", testAwaitingVerification},
 	{"TrustedNames", testTrustedNames},
+	{"CommenterKeys", testCommenterKeys},
 }
 
 func testSSOSubStored(t *testing.T, s comment.Store) {
@@ -153,4 +155,33 @@ func testTrustedNames(t *testing.T, s comment.Store) {
 	if names, _ := s.TrustedNames(ctx, "s2"); len(names) != 0 {
 		t.Errorf("trust on one site protects names on another: %v", names)
 	}
+}
+
+func testCommenterKeys(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "s")
+	mustSite(t, s, "s2")
+	ann, key := []byte("ann"), []byte("key-hash-1")
+	if ok, err := s.CommenterKeyProven(ctx, "s", ann, key); err != nil || ok {
+		t.Fatalf("unproven key: %v, %v", ok, err)
+	}
+	if err := s.ProveCommenterKey(ctx, "s", ann, key, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ProveCommenterKey(ctx, "s", ann, key, t0.Add(time.Hour)); err != nil {
+		t.Errorf("proving again: %v", err)
+	}
+	if ok, err := s.CommenterKeyProven(ctx, "s", ann, key); err != nil || !ok {
+		t.Errorf("proven key: %v, %v", ok, err)
+	}
+	for _, c := range []struct {
+		site  string
+		email []byte
+	}{{"s2", ann}, {"s", []byte("eve")}} {
+		if ok, _ := s.CommenterKeyProven(ctx, c.site, c.email, key); ok {
+			t.Errorf("the key counts for %s %s", c.site, c.email)
+		}
+	}
+	wantCode(t, s.ProveCommenterKey(ctx, "s", []byte("eve"), key, t0), comment.CodeConflict)
+	wantCode(t, s.ProveCommenterKey(ctx, "nosuch", ann, []byte("k2"), t0), comment.CodeNotFound)
 }
