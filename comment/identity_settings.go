@@ -50,9 +50,11 @@ type Identities interface {
 	// TrustedNames returns the distinct author names that commenters of
 	// trusted standing used on a site, with their email's keyed hash.
 	TrustedNames(ctx context.Context, siteID string) ([]NameHolder, error)
-	// AwaitingVerification returns the IDs of a commenter's comments on a
-	// site that wait for their email to be proven (Comment.AwaitingVerification),
-	// oldest first. MarkVerified releases them to the queue.
+	// AwaitingVerification returns the IDs of a commenter's pending comments
+	// on a site that wait for their email to be proven
+	// (Comment.AwaitingVerification), oldest first. MarkVerified releases
+	// them to the queue. (A moderator who decides one by its ID anyway
+	// takes it out of the wait: only pending comments are held.)
 	AwaitingVerification(ctx context.Context, siteID string, emailHMAC []byte) ([]int64, error)
 	// ProveCommenterKey records that the browser holding the key whose
 	// hash is keyHash proved the email on a site (the link emailed for it

@@ -381,7 +381,7 @@ func queueSQL(bySite, after, search, flaggedOnly bool) string {
 	if bySite {
 		q += `c.site_id = ` + arg() + ` AND `
 	}
-	q += `c.status = ` + arg() + ` AND NOT c.awaiting_verification`
+	q += `c.status = ` + arg() + ` AND (c.status <> 'pending' OR NOT c.awaiting_verification)`
 	if flaggedOnly {
 		q += ` AND c.flagged`
 	}

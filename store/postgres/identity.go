@@ -33,7 +33,7 @@ func (s *Store) TrustedNames(ctx context.Context, siteID string) ([]comment.Name
 // AwaitingVerification returns a commenter's comments held for verification.
 func (s *Store) AwaitingVerification(ctx context.Context, siteID string, emailHMAC []byte) ([]int64, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id FROM comments
-		WHERE site_id = $1 AND email_hmac = $2 AND awaiting_verification ORDER BY id`, siteID, emailHMAC)
+		WHERE site_id = $1 AND email_hmac = $2 AND awaiting_verification AND status = 'pending' ORDER BY id`, siteID, emailHMAC)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}

@@ -368,7 +368,7 @@ func queueSearchSQL(bySite, after, search, flaggedOnly bool) string {
 	if bySite {
 		q += `c.site_id = ? AND `
 	}
-	q += `c.status = ? AND c.awaiting_verification = 0`
+	q += `c.status = ? AND (c.status <> 'pending' OR c.awaiting_verification = 0)`
 	if flaggedOnly {
 		q += ` AND c.flagged = 1`
 	}

@@ -32,7 +32,7 @@ func (s *Store) TrustedNames(ctx context.Context, siteID string) ([]comment.Name
 // AwaitingVerification returns a commenter's comments held for verification.
 func (s *Store) AwaitingVerification(ctx context.Context, siteID string, emailHMAC []byte) ([]int64, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id FROM comments
-		WHERE site_id = ? AND email_hmac = ? AND awaiting_verification = 1 ORDER BY id`, siteID, emailHMAC)
+		WHERE site_id = ? AND email_hmac = ? AND awaiting_verification = 1 AND status = 'pending' ORDER BY id`, siteID, emailHMAC)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}

@@ -119,6 +119,20 @@ func testAwaitingVerification(t *testing.T, s comment.Store) {
 	if ids, _ := s.AwaitingVerification(ctx, "s", []byte("new-reader")); len(ids) != 0 {
 		t.Errorf("still awaiting after verification: %v", ids)
 	}
+
+	// A held comment a moderator approves by its ID leaves the wait and
+	// shows in the approved list.
+	direct := newComment("s", "https://news.example/a", 3)
+	direct.EmailHMAC, direct.AwaitingVerification = []byte("other-reader"), true
+	mustCreate(t, s, direct)
+	approve(t, s, direct.ID, t0.Add(time.Hour))
+	if ids, _ := s.AwaitingVerification(ctx, "s", []byte("other-reader")); len(ids) != 0 {
+		t.Errorf("an approved comment still awaits: %v", ids)
+	}
+	approved, err := s.Queue(ctx, comment.QueueQuery{SiteID: "s", Status: comment.StatusApproved})
+	if err != nil || len(approved) != 1 || approved[0].ID != direct.ID {
+		t.Errorf("approved list = %v, %v; want the comment approved while held", approved, err)
+	}
 }
 
 func testTrustedNames(t *testing.T, s comment.Store) {
