@@ -89,7 +89,8 @@ func (d *Desk) Submit(ctx context.Context, c *comment.Comment) error {
 	if c.Status == comment.StatusApproved {
 		d.threadChanged(ctx, c.SiteID, c.ArticleURL)
 	}
-	d.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status})
+	written := *c // the caller keeps c; listeners get their own copy
+	d.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Comment: &written})
 	return nil
 }
 
@@ -152,7 +153,7 @@ func (d *Desk) Decide(ctx context.Context, dec comment.Decision) (comment.Commen
 	if c.Status == comment.StatusApproved || dec.Action == comment.ActionRemove || dec.Action == comment.ActionHold {
 		d.threadChanged(ctx, c.SiteID, c.ArticleURL)
 	}
-	d.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: dec.Moderator})
+	d.publish(events.Event{Kind: events.Decided, CommentID: c.ID, SiteID: c.SiteID, Status: c.Status, Moderator: dec.Moderator, Comment: &c})
 	return c, nil
 }
 

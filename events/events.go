@@ -27,6 +27,10 @@ type Event struct {
 	SiteID    string         `json:"site"`
 	Status    comment.Status `json:"status"`
 	Moderator string         `json:"moderator,omitempty"`
+	// Comment, when the publisher has it, is the comment as written, so
+	// that in-process listeners (metrics) need not read it back. It never
+	// leaves the process: it is not encoded.
+	Comment *comment.Comment `json:"-"`
 }
 
 // Events publishes events to every current subscriber.

@@ -11,8 +11,9 @@ import (
 // Events returns live wrapped so that every event published through it is
 // also counted: submissions by outcome, decisions by moderator, reason and
 // rule, the time from submission to decision, and the classifier's score.
-// Publish stays non-blocking: the comment behind each event is looked up
-// by one goroutine, and when it falls more than 4,096 events behind, the
+// Publish stays non-blocking: the comment behind each event (carried by the
+// event when the desk published it, else read back) is counted by one
+// goroutine, and when it falls more than 4,096 events behind, the
 // surplus is counted in parley_metrics_events_dropped_total instead.
 //
 // Events are counted where they are published, so on several instances
@@ -59,12 +60,17 @@ func (m *Metrics) count(e events.Event) {
 	if m.cfg.Store == nil || e.Kind != events.Submitted && e.Kind != events.Decided {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := m.cfg.Store.Comment(ctx, e.CommentID)
-	if err != nil {
-		m.cfg.Logger.Debug("metrics: comment lookup failed", "comment_id", e.CommentID, "err", err)
-		return
+	var c comment.Comment
+	if e.Comment != nil {
+		c = *e.Comment
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var err error
+		if c, err = m.cfg.Store.Comment(ctx, e.CommentID); err != nil {
+			m.cfg.Logger.Debug("metrics: comment lookup failed", "comment_id", e.CommentID, "err", err)
+			return
+		}
 	}
 	switch e.Kind {
 	case events.Submitted:
