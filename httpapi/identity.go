@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
@@ -70,16 +71,57 @@ func (s *Server) checkName(ctx context.Context, site comment.Site, name string, 
 			}
 		}
 	}
-	holders, err := s.Store.TrustedNames(ctx, site.ID)
+	holders, err := s.names.get(ctx, s.Store, site.ID, s.Now())
 	if err != nil {
 		return err
 	}
-	for _, h := range holders {
-		if !hmac.Equal(h.EmailHMAC, emailHMAC) && identity.Skeleton(h.Name) == sk {
+	for _, h := range holders[sk] {
+		if !hmac.Equal(h, emailHMAC) {
 			return comment.Invalid(comment.FieldError{Field: "name", Message: "is (or looks like) the name of another commenter on this site; please choose another name"})
 		}
 	}
 	return nil
+}
+
+// NameCacheTTL is how long a site's trusted names are reused: a new trust
+// (or a trusted commenter's new name) is protected within it.
+const NameCacheTTL = 30 * time.Second
+
+// protectedNames maps a folded name to the keyed hashes of the trusted
+// emails that use it, as read at a time.
+type protectedNames struct {
+	at    time.Time
+	names map[string][][]byte
+}
+
+// nameCache keeps each site's protected names for NameCacheTTL: reading
+// and folding them costs milliseconds on a site with many trusted
+// commenters, too much for every submission.
+type nameCache struct {
+	mu    sync.Mutex
+	sites map[string]protectedNames
+}
+
+func (c *nameCache) get(ctx context.Context, store comment.Store, siteID string, now time.Time) (map[string][][]byte, error) {
+	c.mu.Lock()
+	e, ok := c.sites[siteID]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < NameCacheTTL && !now.Before(e.at) {
+		return e.names, nil
+	}
+	holders, err := store.TrustedNames(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string][][]byte{}
+	for _, h := range holders {
+		sk := identity.Skeleton(h.Name)
+		names[sk] = append(names[sk], h.EmailHMAC)
+	}
+	c.mu.Lock()
+	c.sites[siteID] = protectedNames{at: now, names: names}
+	c.mu.Unlock()
+	return names, nil
 }
 
 // proveSignedIn records that a signed-in reader's email is proven on the

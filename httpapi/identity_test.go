@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	texttemplate "text/template"
 	"time"
@@ -343,7 +344,10 @@ func TestVerifyLinkErrors(t *testing.T) {
 }
 
 func TestLookAlikeNames(t *testing.T) {
-	e := newEnv(t)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	e := newEnv(t, func(c *httpapi.Config) { c.Now = now })
 	ctx := context.Background()
 	ann := validSubmission()
 	ann["name"], ann["email"] = "Ann Lee", "ann@example.org"
@@ -352,6 +356,11 @@ func TestLookAlikeNames(t *testing.T) {
 		Standing: comment.StandingTrusted, CommentID: out.ID, Moderator: "ann", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	// The names read before the trust are reused for NameCacheTTL.
+	early := validSubmission()
+	early["name"], early["email"] = "Ann Lee", "early@example.org"
+	e.submit(early)
+	clock.Add(int64(httpapi.NameCacheTTL))
 	e.updateSite(func(s *comment.Site) { s.Identity.StaffNames = []string{"The Editor"} })
 	for _, tc := range []struct {
 		name, email string

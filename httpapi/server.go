@@ -102,8 +102,10 @@ type Server struct {
 	unparsedHops atomic.Int64
 	// unsubscribe stops the Server hearing the Bus.
 	unsubscribe func()
-	// sso checks the sites' sign-in tokens.
-	sso *identity.Verifier
+	// sso checks the sites' sign-in tokens; names keeps the trusted
+	// commenters' folded names per site.
+	sso   *identity.Verifier
+	names *nameCache
 }
 
 // Close stops the Server's subscription to its Bus. The Bus and Store are
@@ -154,7 +156,7 @@ func New(cfg Config) *Server {
 	if cfg.FetchArticles {
 		s.pages = newArticlePages(cfg.ArticleClient)
 	}
-	s.sso = s.newVerifier()
+	s.sso, s.names = s.newVerifier(), &nameCache{sites: map[string]protectedNames{}}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
 	}

@@ -12,9 +12,9 @@ import (
 
 // TrustedNames returns the names trusted commenters used on a site.
 func (s *Store) TrustedNames(ctx context.Context, siteID string) ([]comment.NameHolder, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT c.author_name, c.email_hmac FROM commenters m
-		JOIN comments c ON c.site_id = m.site_id AND c.email_hmac = m.email_hmac
-		WHERE m.site_id = $1 AND m.standing = 'trusted' ORDER BY c.author_name`, siteID)
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT c.author_name, c.email_hmac FROM comments c
+		WHERE c.site_id = $1 AND c.email_hmac IN (SELECT email_hmac FROM commenters WHERE site_id = $1 AND standing = 'trusted')
+		ORDER BY c.author_name`, siteID)
 	if err != nil {
 		return nil, storeErr(err, "Commenter")
 	}

@@ -11,9 +11,12 @@ import (
 
 // TrustedNames returns the names trusted commenters used on a site.
 func (s *Store) TrustedNames(ctx context.Context, siteID string) ([]comment.NameHolder, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT c.author_name, c.email_hmac FROM commenters m
-		JOIN comments c ON c.site_id = m.site_id AND c.email_hmac = m.email_hmac
-		WHERE m.site_id = ? AND m.standing = 'trusted' ORDER BY c.author_name`, siteID)
+	// Through the few trusted commenters, then each one's comments by the
+	// commenter index: not a scan of the site's comments (a join let
+	// SQLite choose that, 47 ms at 20,000 comments).
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT c.author_name, c.email_hmac FROM comments c
+		WHERE c.site_id = ? AND c.email_hmac IN (SELECT email_hmac FROM commenters WHERE site_id = ? AND standing = 'trusted')
+		ORDER BY c.author_name`, siteID, siteID)
 	if err != nil {
 		return nil, storeErr(err, "Commenter")
 	}
