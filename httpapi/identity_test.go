@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	htmltemplate "html/template"
 	"io"
 	"net/http"
@@ -95,6 +96,13 @@ func TestSSOComment(t *testing.T) {
 	}
 	if c.SSOSub != "reader-7" || c.AuthorName != "Grace Hopper" {
 		t.Errorf("stored sub %q, name %q; want reader-7, Grace Hopper", c.SSOSub, c.AuthorName)
+	}
+	var queue struct {
+		Items []httpapi.QueueItem `json:"items"`
+	}
+	e.admin("GET", "/api/v1/admin/queue?site=news", nil, &queue)
+	if len(queue.Items) != 1 || queue.Items[0].SSOSub != "reader-7" {
+		t.Errorf("queue = %+v, want the comment with its account", queue.Items)
 	}
 	if got, _ := e.keys.DecryptEmail(c.EmailCipher); got != "grace@example.org" {
 		t.Errorf("stored email %q, want the token's", got)
@@ -238,6 +246,7 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 		Message              string `json:"message"`
 		AwaitingVerification bool   `json:"awaiting_verification"`
 		CommenterKey         string `json:"commenter_key"`
+		EditToken            string `json:"edit_token"`
 	}
 	sub := validSubmission()
 	resp := e.do("POST", "/api/v1/comments", sub, map[string]string{"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}, &first)
@@ -246,6 +255,14 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 	}
 	if q := pendingQueue(t, e); len(q) != 0 {
 		t.Errorf("queue holds %v before the email is proven", q)
+	}
+	var own struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}
+	e.do("GET", fmt.Sprintf("/api/v1/comments/%d?token=%s", first.ID, first.EditToken), nil, nil, &own)
+	if own.Status != "pending" || own.Message != httpapi.VerifyMessage {
+		t.Errorf("the author sees %+v, want to be told to check their email", own)
 	}
 	link, payload := verifyLink(t, e)
 	if payload["lang"] != "fr" || payload["article_url"] != articleURL || payload["name"] != "Ada Lovelace" {
