@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/parleyhq/parley/internal/testenv"
 	"github.com/parleyhq/parley/widget"
 )
 
@@ -124,4 +125,41 @@ func TestBrowserSSOWidget(t *testing.T) {
 		t.Errorf("signed-in line %q", got)
 	}
 	noFired(t, ctx)
+}
+
+// The dashboard's identity settings and badges in Chromium, checked by
+// axe-core: the site page with its sign-in form (and with a refused
+// secret), and the queue with a signed-in subscriber's comment.
+func TestDashboardIdentityInBrowser(t *testing.T) {
+	testenv.Browser(t)
+	const hsSecret = "the-newsroom-hs256-secret-0123456789"
+	secretFile := filepath.Join(t.TempDir(), "sso-secret")
+	os.WriteFile(secretFile, []byte(hsSecret+"\n"), 0o600)
+	db, token := identitySetup(t, "--sso-secret-file", secretFile, "--verify", "on")
+	base, _ := startServer(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn", "--no-rate-limits")
+	c := client{t: t, base: base, token: token}
+	tok := newsroomToken(t, jose.SigningKey{Algorithm: jose.HS256, Key: []byte(hsSecret)}, "", "news", "acct-1001", "Grace Hopper", "grace@example.org", 5*time.Minute)
+	if code, body := c.call("POST", "/api/v1/comments", map[string]any{"site": "news", "article_url": "https://news.example/energy",
+		"body": "Signed in to say this.", "sso_token": tok}, nil); code != 202 {
+		t.Fatalf("SSO comment: %d %v", code, body)
+	}
+	ann := newDashboardBrowser(t)
+	dashLogin(t, ann, base, "ann", "s3cret-passw0rd")
+	do(t, ann, "the queue", chromedp.Navigate(base+"/admin/queue/pending"), chromedp.WaitVisible(chromedp.CSS("li.item .badge.sso")))
+	if got := eval[string](t, ann, `document.querySelector("li.item .badge.verified").textContent`); got != "email proven by sign-in" {
+		t.Errorf("verified badge %q", got)
+	}
+	axeCheckPage(t, ann, "the queue with a subscriber's comment")
+	do(t, ann, "the site page", chromedp.Navigate(base+"/admin/sites/news"), chromedp.WaitVisible(chromedp.CSS(`#sso_secret`)))
+	if eval[bool](t, ann, `document.querySelector("input[name=verify]").checked`) != true {
+		t.Error("the verification box is not ticked")
+	}
+	axeCheckPage(t, ann, "site settings with sign-in")
+	do(t, ann, "a short secret", chromedp.SendKeys(chromedp.CSS("#sso_secret"), "too-short"),
+		chromedp.Click(chromedp.CSS(`form[action$="/identity"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.errors`)))
+	if msg := eval[string](t, ann, `document.querySelector("ul.errors").textContent`); !strings.Contains(msg, "sso_secret") {
+		t.Errorf("errors %q", msg)
+	}
+	axeCheckPage(t, ann, "site settings with a refused secret")
 }
