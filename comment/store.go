@@ -17,6 +17,8 @@ type Store interface {
 	Verifications
 	Identities
 	Outbox
+	Webhooks
+	DataRights
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

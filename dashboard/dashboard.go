@@ -139,6 +139,12 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/moderators/{name}/sites", Admin: true, handler: h.setModeratorSites},
 		{Method: "POST", Pattern: "/admin/tokens", Admin: true, handler: h.createToken},
 		{Method: "POST", Pattern: "/admin/tokens/{id}/revoke", Admin: true, handler: h.revokeToken},
+		{Method: "GET", Pattern: "/admin/sites/{site}/webhooks", Admin: true, handler: h.webhooks},
+		{Method: "POST", Pattern: "/admin/sites/{site}/webhooks", Admin: true, handler: h.createWebhook},
+		{Method: "POST", Pattern: "/admin/sites/{site}/webhooks/{id}", Admin: true, handler: h.updateWebhook},
+		{Method: "POST", Pattern: "/admin/sites/{site}/webhooks/{id}/delete", Admin: true, handler: h.deleteWebhook},
+		{Method: "POST", Pattern: "/admin/sites/{site}/webhooks/{id}/test", Admin: true, handler: h.testWebhook},
+		{Method: "POST", Pattern: "/admin/sites/{site}/data-requests", Admin: true, handler: h.dataRequest},
 	}
 }
 

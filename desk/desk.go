@@ -83,6 +83,7 @@ func (d *Desk) publish(e events.Event) {
 // Submit stores a new comment, already validated and assessed, durably,
 // and announces it. A comment a rule published at once changes the thread.
 func (d *Desk) Submit(ctx context.Context, c *comment.Comment) error {
+	ctx = comment.WithOutbox(ctx, d.submitWebhooks(ctx, *c)...)
 	if err := d.Store.CreateComment(ctx, c); err != nil {
 		return err
 	}
@@ -144,6 +145,7 @@ func (d *Desk) Decide(ctx context.Context, dec comment.Decision) (comment.Commen
 	if dec.At.IsZero() {
 		dec.At = d.Now().UTC()
 	}
+	ctx = comment.WithOutbox(ctx, d.decisionWebhooks(ctx, dec)...)
 	c, err := d.Store.Decide(ctx, dec)
 	if err != nil {
 		return c, err

@@ -63,7 +63,7 @@ func (d *Desk) Report(ctx context.Context, site comment.Site, c comment.Comment,
 		return 0, comment.Errorf(comment.CodeNotFound, "No published comment %d.", c.ID)
 	}
 	r.CommentID, r.SiteID, r.CreatedAt = c.ID, c.SiteID, d.Now().UTC()
-	n, err := d.Store.CreateReport(ctx, r)
+	n, err := d.Store.CreateReport(comment.WithOutbox(ctx, d.reportWebhooks(ctx, c, r)...), r)
 	if comment.ErrorCode(err) == comment.CodeConflict {
 		return n, nil
 	}

@@ -51,6 +51,22 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/admin/audit", s.admin(s.audit)},
 		{"POST", "/api/v1/admin/articles/close", s.admin(s.closeArticle)},
 		{"POST", "/api/v1/admin/articles/open", s.admin(s.openArticle)},
+
+		// Webhooks and data rights (webhooks.go, datarights.go).
+		{"GET", "/api/v1/admin/sites/{site}/webhooks", s.admin(s.listWebhooks)},
+		{"POST", "/api/v1/admin/sites/{site}/webhooks", s.admin(s.createWebhook)},
+		{"GET", "/api/v1/admin/sites/{site}/webhooks/{id}", s.admin(s.getWebhook)},
+		{"PATCH", "/api/v1/admin/sites/{site}/webhooks/{id}", s.admin(s.updateWebhook)},
+		{"DELETE", "/api/v1/admin/sites/{site}/webhooks/{id}", s.admin(s.deleteWebhook)},
+		{"POST", "/api/v1/admin/sites/{site}/webhooks/{id}/test", s.admin(s.testWebhook)},
+		{"GET", "/api/v1/admin/sites/{site}/webhooks/{id}/deliveries", s.admin(s.webhookDeliveries)},
+		{"POST", "/api/v1/admin/sites/{site}/data-requests/export", s.admin(s.adminExportData)},
+		{"POST", "/api/v1/admin/sites/{site}/data-requests/erase", s.admin(s.adminEraseData)},
+		{"POST", "/api/v1/data-requests", s.cors(s.handle(s.requestData))},
+		{"OPTIONS", "/api/v1/data-requests", s.cors(nil)},
+		{"GET", "/api/v1/data-requests/export", s.handle(s.exportData)},
+		{"GET", "/api/v1/data-requests/erase", s.handle(s.erasePrompt)},
+		{"POST", "/api/v1/data-requests/erase", s.handle(s.eraseData)},
 	}
 }
 

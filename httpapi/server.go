@@ -106,6 +106,9 @@ type Server struct {
 	// commenters' folded names per site.
 	sso   *identity.Verifier
 	names *nameCache
+
+	// dataRequests limits data-request emails per address and per email.
+	dataRequests Limiter
 }
 
 // Close stops the Server's subscription to its Bus. The Bus and Store are
@@ -152,6 +155,9 @@ func New(cfg Config) *Server {
 		// A reader may report 10 comments, then one every 30 seconds.
 		reports: newLimiter(cfg, "report", 10, 30*time.Second),
 		mux:     http.NewServeMux(),
+
+		// Data-request emails: 5, then one every 10 minutes.
+		dataRequests: newLimiter(cfg, "data_request", 5, 10*time.Minute),
 	}
 	if cfg.FetchArticles {
 		s.pages = newArticlePages(cfg.ArticleClient)

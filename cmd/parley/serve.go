@@ -296,6 +296,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go a.api.ForgetIPs(bg, a.cfg.ipRetention)
 	go a.api.SweepSessions(bg, 10*time.Minute)
+	go a.runWebhooks(bg)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

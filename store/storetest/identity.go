@@ -17,6 +17,7 @@ var identityTests = []struct {
 	{"AwaitingVerificationKeptApart", testAwaitingVerification},
 	{"TrustedNames", testTrustedNames},
 	{"CommenterKeys", testCommenterKeys},
+	{"EraseIdentity", testEraseIdentity},
 }
 
 func testSSOSubStored(t *testing.T, s comment.Store) {
@@ -198,4 +199,42 @@ func testCommenterKeys(t *testing.T, s comment.Store) {
 	}
 	wantCode(t, s.ProveCommenterKey(ctx, "s", []byte("eve"), key, t0), comment.CodeConflict)
 	wantCode(t, s.ProveCommenterKey(ctx, "nosuch", ann, []byte("k2"), t0), comment.CodeNotFound)
+}
+
+// Erasing a commenter's data also drops their proven keys and email, and
+// the account an anonymised comment was posted under.
+func testEraseIdentity(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "s")
+	hmac := []byte("subscriber")
+	parent := newComment("s", "https://news.example/a", 1)
+	parent.EmailHMAC, parent.SSOSub = hmac, "acct-9"
+	mustCreate(t, s, parent)
+	approve(t, s, parent.ID, t0.Add(time.Minute))
+	reply := newComment("s", "https://news.example/a", 2)
+	reply.ParentID, reply.EmailHMAC = parent.ID, []byte("someone-else")
+	mustCreate(t, s, reply)
+	approve(t, s, reply.ID, t0.Add(2*time.Minute))
+	if err := s.MarkVerified(ctx, "s", hmac, comment.VerifiedBySSO, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ProveCommenterKey(ctx, "s", hmac, []byte("key"), t0); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.EraseCommenter(ctx, comment.DataRequest{SiteID: "s", EmailHMAC: hmac, By: "mod", At: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Anonymised) != 1 || e.Anonymised[0] != parent.ID {
+		t.Fatalf("erasure = %+v, want the parent anonymised", e)
+	}
+	if got, _ := s.Comment(ctx, parent.ID); got.SSOSub != "" {
+		t.Errorf("the anonymised comment keeps the account %q", got.SSOSub)
+	}
+	if ok, _ := s.CommenterKeyProven(ctx, "s", hmac, []byte("key")); ok {
+		t.Error("the proven key survives the erasure")
+	}
+	if c, _ := s.Commenter(ctx, "s", hmac); c.Verified {
+		t.Error("the proven email survives the erasure")
+	}
 }
