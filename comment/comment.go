@@ -200,6 +200,13 @@ type Comment struct {
 	// reads leave them empty (Store.NotifyOf has them).
 	Notify     []string
 	NotifyLang string
+	// SSOSub is the newsroom account (a sign-in token's sub) the comment was
+	// posted under; "" when it came without one.
+	SSOSub string
+	// AwaitingVerification says the comment is held until its author proves
+	// their email (the site's Identity.Verify); such a comment stays out of
+	// the moderation queue and its counts.
+	AwaitingVerification bool
 }
 
 // Role is what a moderator account may do.

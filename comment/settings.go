@@ -44,7 +44,9 @@ const (
 type Verifications interface {
 	// MarkVerified records that an email (by its keyed hash) is proven on a
 	// site, by method (VerifiedByEmail or VerifiedBySSO), with any outbox
-	// items of the context in the same transaction. Marking again keeps the
-	// first time. CodeNotFound when the site is unknown.
+	// items of the context in the same transaction. In the same transaction
+	// it releases the commenter's comments on the site that awaited
+	// verification to the moderation queue. Marking again keeps the first
+	// time. CodeNotFound when the site is unknown.
 	MarkVerified(ctx context.Context, siteID string, emailHMAC []byte, method string, at time.Time) error
 }

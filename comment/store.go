@@ -15,6 +15,7 @@ type Store interface {
 	Nesting
 	ImportStore
 	Verifications
+	Identities
 	Outbox
 	Webhooks
 	DataRights

@@ -211,6 +211,9 @@ type QueueItem struct {
 	RevisionOf   int64  `json:"revision_of,omitempty"`
 	PreviousBody string `json:"previous_body,omitempty"`
 	EditedAt     string `json:"edited_at,omitempty"`
+	// SSOSub is the newsroom account a signed-in subscriber's comment was
+	// posted under.
+	SSOSub string `json:"sso_sub,omitempty"`
 }
 
 // ArticleRef names an article.
@@ -245,6 +248,7 @@ func NewQueueItem(c comment.Comment) QueueItem {
 		it.EditedAt = timestamp(c.EditedAt)
 	}
 	it.RevisionOf = c.RevisionOf
+	it.SSOSub = c.SSOSub
 	return it
 }
 

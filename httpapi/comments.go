@@ -53,6 +53,13 @@ type SubmitRequest struct {
 	// messages, "en" (default) or "fr".
 	Notify []string `json:"notify"`
 	Lang   string   `json:"lang"`
+	// SSOToken is a sign-in token the newsroom signed for a subscriber;
+	// with one, Name and Email come from the token.
+	SSOToken string `json:"sso_token"`
+	// CommenterKey is the key this browser got with its first comment held
+	// for email verification; once the emailed link is clicked it proves
+	// the email for comments sent with it.
+	CommenterKey string `json:"commenter_key"`
 }
 
 // SubmitResponse is the 202 answer to an accepted comment.
@@ -65,6 +72,12 @@ type SubmitResponse struct {
 	// asked for, or its ancestor when replies nest too deep (Notice says so).
 	ParentID *int64 `json:"parent_id,omitempty"`
 	Notice   string `json:"notice,omitempty"`
+	// AwaitingVerification says the comment waits until its author clicks
+	// the link emailed to them (the site verifies emails); CommenterKey is
+	// then the key to keep and send with later comments, which the click
+	// proves.
+	AwaitingVerification bool   `json:"awaiting_verification,omitempty"`
+	CommenterKey         string `json:"commenter_key,omitempty"`
 }
 
 // decodeJSON reads a JSON body of at most MaxRequestBytes into v, turning
@@ -283,6 +296,10 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	claims, err := s.signIn(ctx, w, &req, site)
+	if err != nil {
+		return err
+	}
 	if errs := append(validate(&req, site), checkMailOptIn(req.Notify, req.Lang)...); len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
@@ -318,6 +335,12 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		Notify:        req.Notify,
 		NotifyLang:    mailLang(req.Lang),
 	}
+	if claims != nil {
+		c.SSOSub = claims.Sub
+	}
+	if err := s.checkName(ctx, *site, req.Name, c.EmailHMAC, claims != nil); err != nil {
+		return err
+	}
 	var notice string
 	if req.ParentID != nil {
 		if c.ParentID, notice, err = s.capNesting(ctx, *req.ParentID); err != nil {
@@ -331,6 +354,13 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Desk.Refusal(ctx, site.ID, commenter, ipHash); err != nil {
 		return err
 	}
+	if err := s.proveSignedIn(ctx, &commenter, claims); err != nil {
+		return err
+	}
+	proven, err := s.provenHere(ctx, commenter, claims, req.CommenterKey)
+	if err != nil {
+		return err
+	}
 	// Scored in context: a reply with the comment it answers.
 	var cx moderation.Context
 	if c.ParentID != 0 {
@@ -341,6 +371,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a := s.Policy.AssessContext(*site, req.Body, cx)
+	a.EmailVerified = proven // trust counts only for an email proven by this writer
 	c.Score, c.Spans = a.Score, a.Spans
 	o := a.Initial(*site, commenter.Standing)
 	c.Flagged = o.Flagged
@@ -352,11 +383,15 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
 		c.DecidedAt = c.CreatedAt
 	}
-	if err := s.Desk.Submit(ctx, c); err != nil {
+	key, err := s.submitOrHold(r, *site, c, proven, req.CommenterKey)
+	if err != nil {
 		return err
 	}
 	s.articleTitleLater(*site, c.ArticleURL)
 	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
+	if c.AwaitingVerification {
+		resp.Message, resp.AwaitingVerification, resp.CommenterKey = VerifyMessage, true, key
+	}
 	if c.ParentID != 0 {
 		resp.ParentID = &c.ParentID
 	}

@@ -66,6 +66,9 @@ func (s *Server) ownView(r *http.Request, c comment.Comment, site comment.Site) 
 	case comment.StatusPending, comment.StatusSpam:
 		// Spam is shown to its author as pending: a bot learns nothing.
 		out.Status, out.Message = comment.StatusPending, "Awaiting moderation. "+PendingMessage
+		if c.AwaitingVerification {
+			out.Message = VerifyMessage
+		}
 		out.CanEdit = true
 	case comment.StatusApproved:
 		out.Message = "Your comment has been published."

@@ -31,6 +31,7 @@ func (s *Server) routes() []Route {
 		{"OPTIONS", "/api/v1/check", s.cors(nil)},
 		{"GET", "/api/v1/threads", s.cors(s.handle(s.thread))},
 		{"OPTIONS", "/api/v1/threads", s.cors(nil)},
+		{"GET", "/api/v1/verify", s.handle(s.verifyEmail)},
 
 		{"POST", "/api/v1/admin/login", s.handle(s.loginHandler)},
 		{"POST", "/api/v1/admin/logout", s.admin(s.logout)},

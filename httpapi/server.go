@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/events"
+	"github.com/parleyhq/parley/identity"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// MailPages serves the pages of the links in emails (package mail's
 	// Handler: /mail/unsubscribe, /mail/appeal); nil answers 404.
 	MailPages http.Handler
+	// SSOClient fetches the sites' sign-in keys (JWKS); default a client
+	// with a 5-second timeout.
+	SSOClient *http.Client
 }
 
 // Server serves the API.
@@ -101,6 +105,10 @@ type Server struct {
 	unparsedHops atomic.Int64
 	// unsubscribe stops the Server hearing the Bus.
 	unsubscribe func()
+	// sso checks the sites' sign-in tokens; names keeps the trusted
+	// commenters' folded names per site.
+	sso   *identity.Verifier
+	names *nameCache
 
 	// dataRequests limits data-request emails per address and per email.
 	dataRequests Limiter
@@ -157,6 +165,7 @@ func New(cfg Config) *Server {
 	if cfg.FetchArticles {
 		s.pages = newArticlePages(cfg.ArticleClient)
 	}
+	s.sso, s.names = s.newVerifier(), &nameCache{sites: map[string]protectedNames{}}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
 	}

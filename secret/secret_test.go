@@ -198,3 +198,26 @@ func TestPasswordArgon2idParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestSealOpenPurpose(t *testing.T) {
+	k, err := New(make([]byte, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := k.Seal("sso", []byte("s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.Open("sso", sealed); err != nil || string(got) != "s3cret" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := k.Open("other", sealed); err == nil {
+		t.Error("a secret sealed for one purpose opened for another")
+	}
+	if _, err := k.DecryptEmail(sealed); err == nil {
+		t.Error("a sealed secret opened as an email")
+	}
+	if string(k.Sign("a", []byte("m"))) == string(k.Sign("b", []byte("m"))) {
+		t.Error("signatures of two purposes match")
+	}
+}

@@ -17,6 +17,9 @@
   var CSS = "/*PARLEY_CSS*/";
   var MAX_DEPTH = 4;
   var SAVE_KEY = "parley:me";
+  // KEY_PREFIX + site holds the key that a clicked verification link proves
+  // (sent with each comment, so that trust follows the proven writer).
+  var KEY_PREFIX = "parley:key:";
 
   // Every string the reader sees, in one place.
   var STRINGS = {
@@ -280,8 +283,9 @@
     }
     function localErrors(v) {
       var errs = [];
-      if (!v.name.trim()) errs.push({ field: "name", message: T.required });
-      if (!v.email.trim()) errs.push({ field: "email", message: T.required });
+      if (!sso.on && !v.name.trim()) errs.push({ field: "name", message: T.required });
+      if (sso.on) { /* the token names the reader */ }
+      else if (!v.email.trim()) errs.push({ field: "email", message: T.required });
       else if (!/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/.test(v.email.trim())) errs.push({ field: "email", message: T.badEmail });
       if (v.website.trim() && !safeHref(v.website.trim())) errs.push({ field: "website", message: T.badURL });
       if (!v.body.trim()) errs.push({ field: "body", message: T.required });
@@ -330,9 +334,13 @@
       }, function () { sendBtn.disabled = false; send(); });
     }
 
-    function send() {
+    function sendNow() {
       var v = values();
+      if (sso.on) { v.name = sso.name; v.email = ""; }
       var req = { site: site, article_url: url, article_title: title, name: v.name, email: v.email.trim(), website: v.website.trim(), body: v.body, homepage: v.homepage };
+      if (sso.on) req.sso_token = sso.token;
+      var ckey = load(KEY_PREFIX + site);
+      if (ckey && !sso.on) req.commenter_key = ckey;
       if (parentID) req.parent_id = parentID;
       var asked = notify.values();
       if (asked.length) { req.notify = asked; req.lang = lang; }
@@ -341,8 +349,10 @@
       api("POST", "/api/v1/comments", req).then(function (r) {
         sendBtn.disabled = false;
         sendBtn.textContent = T.send;
+        if (r.status === 401 && ssoRefused(r.json)) return;
         if (!r.ok) return showErrors(r.json.errors || [], r.json.detail);
-        store(SAVE_KEY, saveBox.checked ? { name: v.name, email: v.email.trim(), website: v.website.trim() } : null);
+        if (!sso.on) store(SAVE_KEY, saveBox.checked ? { name: v.name, email: v.email.trim(), website: v.website.trim() } : null);
+        if (r.json.commenter_key) store(KEY_PREFIX + site, r.json.commenter_key);
         var mine = load(ownKey) || [];
         mine.push({ id: r.json.id, token: r.json.edit_token });
         store(ownKey, mine);
@@ -720,6 +730,85 @@
         host.dispatchEvent(new CustomEvent("parley:ready"));
       });
     }
+
+    // Sign-in for subscribers (SSO). The newsroom hands the widget a token
+    // it signed: data-sso-token, or a function that returns one (or a
+    // promise of one, or null when the reader is not signed in), named by
+    // data-sso-callback or defined as window.parleySSO. With a token the
+    // form asks for no name or email; the server checks the token, and on a
+    // 401 the form falls back to the site's usual fields.
+    var sso = { on: false, token: "", name: "" };
+    var SSO_T = ({
+      en: { signedIn: "Signed in as ", refused: "Your sign-in could not be confirmed, so please give your name and email." },
+      fr: { signedIn: "Connecté en tant que ", refused: "Votre connexion n'a pas pu être confirmée : indiquez votre nom et votre adresse e-mail." }
+    })[lang] || null;
+    if (!SSO_T) SSO_T = { signedIn: "Signed in as ", refused: "Your sign-in could not be confirmed, so please give your name and email." };
+    var ssoNote = el("p", { "class": "signed-in", hidden: true });
+    fields.name.input.closest(".field").before(ssoNote);
+    function ssoSource() {
+      var fn = d.ssoCallback ? window[d.ssoCallback] : window.parleySSO;
+      return typeof fn === "function" ? fn : null;
+    }
+    // ssoClaims reads a token's payload for display only; the server is
+    // the one that verifies it.
+    function ssoClaims(tok) {
+      try {
+        var p = tok.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+        var json = decodeURIComponent(Array.prototype.map.call(atob(p), function (ch) { return "%" + ("00" + ch.charCodeAt(0).toString(16)).slice(-2); }).join(""));
+        return JSON.parse(json);
+      } catch (e) { return null; }
+    }
+    function ssoSet(tok) {
+      var cl = tok ? ssoClaims(tok) : null;
+      var live = cl && cl.name && (!cl.exp || cl.exp * 1000 > Date.now());
+      sso.on = !!live; sso.token = live ? tok : ""; sso.name = live ? String(cl.name) : "";
+      ["name", "email"].forEach(function (k) {
+        var wrap = fields[k].input.closest(".field");
+        wrap.hidden = sso.on;
+        fields[k].input.disabled = sso.on;
+      });
+      var notice = root.getElementById(emailNoticeID);
+      if (notice) notice.hidden = sso.on;
+      form.querySelector(".save").hidden = sso.on;
+      ssoNote.hidden = !sso.on;
+      ssoNote.textContent = "";
+      if (sso.on) ssoNote.append(SSO_T.signedIn, el("strong", { text: sso.name }));
+      host.toggleAttribute("data-parley-signed-in", sso.on);
+    }
+    // ssoFetch asks the newsroom for a token (a fresh one before each
+    // comment: tokens are short-lived).
+    function ssoFetch() {
+      var fn = ssoSource();
+      if (!fn) return Promise.resolve(d.ssoToken || "");
+      return Promise.resolve().then(function () { return fn(); }).then(function (t) { return t || ""; }, function () { return ""; });
+    }
+    var ssoDeclined = false;
+    function send() {
+      if (ssoDeclined || (!sso.on && !ssoSource())) return sendNow();
+      sendBtn.disabled = true;
+      ssoFetch().then(function (t) {
+        var was = sso.on;
+        ssoSet(t);
+        // Signed out since the page loaded: the reader fills in the fields.
+        if (was && !sso.on) { sendBtn.disabled = false; status.textContent = SSO_T.refused; fields.name.input.focus(); return; }
+        sendNow();
+      });
+    }
+    // ssoRefused handles the server's 401 for a token: back to the fields.
+    function ssoRefused(j) {
+      var e = (j.errors || []).filter(function (x) { return x.field === "sso_token"; })[0];
+      if (!e) return false;
+      if (sso.on) {
+        ssoDeclined = true;
+        ssoSet("");
+        status.textContent = SSO_T.refused + " (" + e.message + ")";
+        fields.name.input.focus();
+      } else {
+        status.textContent = j.detail || e.message;
+      }
+      return true;
+    }
+    ssoFetch().then(ssoSet);
 
     loadThread(false).then(loadOwn);
   }

@@ -59,12 +59,13 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 }
 
 func cmdSite(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
+	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list | site identity ID [--verify on|off] [--require-sso on|off] [--jwks-url URL|none] [--sso-secret-file FILE|none]\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
 	var d dataFlags
 	d.register(fs, e)
 	d.registerLogLevel(fs, e)
 	var origins stringList
 	fs.Var(&origins, "origin", "an allowed origin, e.g. https://news.example (repeatable)")
+	idf := registerIdentityFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -73,12 +74,14 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return usagef("site: say add or list")
 	}
-	store, _, err := openData(ctx, &d)
+	store, keys, err := openData(ctx, &d)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	switch pos[0] {
+	case "identity":
+		return siteIdentity(ctx, e, store, keys, pos, idf)
 	case "add":
 		if len(pos) != 2 {
 			return usagef("site add takes one ID, e.g. parley site add demo --origin https://news.example")
@@ -110,7 +113,7 @@ func cmdSite(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s\t%s\n", s.ID, strings.Join(s.Origins, " "))
 		}
 	default:
-		return usagef("site: unknown action %q (add or list)", pos[0])
+		return usagef("site: unknown action %q (add, list or identity)", pos[0])
 	}
 	return nil
 }

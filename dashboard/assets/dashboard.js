@@ -293,7 +293,7 @@
           // One's own decisions come back too: those just leave the list.
           done(e.comment_id, e.moderator === me ? "" : ({ approved: "Approved", rejected: "Rejected", removed: "Removed", pending: "Held back" }[e.status] || "Changed") + " by " + (e.moderator || "someone") + " just now.");
         }
-      } else if (e.kind === "submitted" && e.status === "pending" && onPending) {
+      } else if ((e.kind === "submitted" || e.kind === "released") && e.status === "pending" && onPending) {
         arrived++;
         live.textContent = "";
         var a = document.createElement("a");

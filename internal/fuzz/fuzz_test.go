@@ -43,6 +43,11 @@ func (m *memStore) Commenter(context.Context, string, []byte) (comment.Commenter
 }
 
 // AddressBan: no address is banned here (every submission is checked).
+// TrustedNames: no trusted commenters (the look-alike check reads them).
+func (m *memStore) TrustedNames(context.Context, string) ([]comment.NameHolder, error) {
+	return nil, nil
+}
+
 func (m *memStore) AddressBan(context.Context, string, []byte, time.Time) (comment.AddressBan, error) {
 	return comment.AddressBan{}, comment.Errorf(comment.CodeNotFound, "No ban.")
 }

@@ -211,6 +211,12 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
+		if c.SSOSub != "" || c.AwaitingVerification {
+			if _, err := tx.Exec(ctx, `UPDATE comments SET sso_sub = $1, awaiting_verification = $2 WHERE id = $3`,
+				c.SSOSub, c.AwaitingVerification, c.ID); err != nil {
+				return storeErr(err, "Comment")
+			}
+		}
 		if c.Status != comment.StatusPending && c.DecidedBy != "" {
 			// A rule decided at submission (the honeypot, the classifier's
 			// auto-reject): that is a decision like any other, and is audited.
@@ -235,7 +241,8 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
-	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format,
+	c.sso_sub, c.awaiting_verification`
 
 func scanComment(row pgx.Row) (comment.Comment, error) {
 	var c comment.Comment
@@ -245,7 +252,8 @@ func scanComment(row pgx.Row) (comment.Comment, error) {
 	var spans []byte
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &c.ArticleTitleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &c.Flagged, &spans,
-		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
+		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format,
+		&c.SSOSub, &c.AwaitingVerification)
 	if err != nil {
 		return c, err
 	}
@@ -373,7 +381,7 @@ func queueSQL(bySite, after, search, flaggedOnly bool) string {
 	if bySite {
 		q += `c.site_id = ` + arg() + ` AND `
 	}
-	q += `c.status = ` + arg()
+	q += `c.status = ` + arg() + ` AND (c.status <> 'pending' OR NOT c.awaiting_verification)`
 	if flaggedOnly {
 		q += ` AND c.flagged`
 	}
@@ -441,7 +449,12 @@ func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.S
 		}
 		counts[comment.Status(st)] = n
 	}
-	return counts, storeErr(rows.Err(), "Count")
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "Count")
+	}
+	held, _, err := s.awaitingCounts(ctx, siteID)
+	counts[comment.StatusPending] -= held
+	return counts, err
 }
 
 // compactCounts folds the count deltas into comment_counts, at most once a

@@ -18,7 +18,11 @@ func (s *Store) CountFlagged(ctx context.Context, siteID string) (int, error) {
 	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(n), 0) FROM (
 			SELECT site_id, status, flagged, n FROM comment_counts UNION ALL SELECT site_id, status, flagged, n FROM comment_count_deltas
 		) c WHERE ($1 = '' OR site_id = $1) AND status = 'pending' AND flagged`, siteID).Scan(&n)
-	return n, storeErr(err, "Count")
+	if err != nil {
+		return 0, storeErr(err, "Count")
+	}
+	_, heldFlagged, err := s.awaitingCounts(ctx, siteID)
+	return n - heldFlagged, err
 }
 
 // Commenter returns a commenter's history and standing on a site.

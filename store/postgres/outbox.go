@@ -169,6 +169,10 @@ func (s *Store) MarkVerified(ctx context.Context, siteID string, emailHMAC []byt
 			VALUES ($1, $2, $3, $4) ON CONFLICT (site_id, email_hmac) DO NOTHING`, siteID, emailHMAC, method, ts(at)); err != nil {
 			return storeErr(err, "Verification")
 		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET awaiting_verification = false
+			WHERE site_id = $1 AND email_hmac = $2 AND awaiting_verification`, siteID, emailHMAC); err != nil {
+			return storeErr(err, "Verification")
+		}
 		return insertOutbox(ctx, tx, 0, at)
 	})
 }

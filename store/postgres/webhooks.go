@@ -200,6 +200,7 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		}{
 			{`DELETE FROM outbox WHERE comment_id = ANY($1)`, all},
 			{`DELETE FROM appeals WHERE comment_id = ANY($1)`, all},
+			{`DELETE FROM comment_notify WHERE comment_id = ANY($1)`, all},
 			{`DELETE FROM reports WHERE comment_id = ANY($1)`, out.Deleted},
 			{`DELETE FROM comment_sources WHERE comment_id = ANY($1)`, out.Deleted},
 			{`UPDATE audit_log SET comment_id = NULL WHERE comment_id = ANY($1)`, out.Deleted},
@@ -215,7 +216,7 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		}
 		if len(out.Anonymised) > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE comments SET author_name = $1, author_website = '', body = '', html = '',
-				email_cipher = '\x'::bytea, email_hmac = '\x'::bytea, ip_hash = NULL, edit_token_hash = '\x'::bytea, spans = '[]', note = '',
+				email_cipher = '\x'::bytea, email_hmac = '\x'::bytea, ip_hash = NULL, edit_token_hash = '\x'::bytea, spans = '[]', note = '', sso_sub = '', awaiting_verification = false,
 				status = 'deleted', decided_at = $2, decided_by = 'author' WHERE id = ANY($3)`,
 				comment.FormerCommenter, ts(r.At), out.Anonymised); err != nil {
 				return storeErr(err, "Comment")
@@ -255,6 +256,7 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		for _, q := range []string{
 			`DELETE FROM commenters WHERE site_id = $1 AND email_hmac = $2`,
 			`DELETE FROM commenter_verifications WHERE site_id = $1 AND email_hmac = $2`,
+			`DELETE FROM commenter_keys WHERE site_id = $1 AND email_hmac = $2`,
 		} {
 			if _, err := tx.Exec(ctx, q, r.SiteID, r.EmailHMAC); err != nil {
 				return storeErr(err, "Commenter")

@@ -205,6 +205,12 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 		return storeErr(err, "Comment")
 	}
 	c.ID, _ = res.LastInsertId()
+	if c.SSOSub != "" || c.AwaitingVerification {
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET sso_sub = ?, awaiting_verification = ? WHERE id = ?`,
+			c.SSOSub, boolInt(c.AwaitingVerification), c.ID); err != nil {
+			return storeErr(err, "Comment")
+		}
+	}
 	if c.Status != comment.StatusPending && c.DecidedBy != "" {
 		// A rule decided at submission (the honeypot, the classifier's
 		// auto-reject): that is a decision like any other, and is audited.
@@ -227,21 +233,24 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
-	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format`
+	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format,
+	c.sso_sub, c.awaiting_verification`
 
 func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var c comment.Comment
 	var parent, root, decided, revisionOf, edited sql.NullInt64
 	var titleVerified int
 	var status, spans, reason string
-	var flagged int
+	var flagged, awaiting int
 	var created int64
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &titleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
-		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format)
+		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format,
+		&c.SSOSub, &awaiting)
 	if err != nil {
 		return c, err
 	}
+	c.AwaitingVerification = awaiting != 0
 	c.ParentID, c.RootID, c.RevisionOf = parent.Int64, root.Int64, revisionOf.Int64
 	c.ArticleTitleVerified = titleVerified != 0
 	if edited.Valid {
@@ -359,7 +368,7 @@ func queueSearchSQL(bySite, after, search, flaggedOnly bool) string {
 	if bySite {
 		q += `c.site_id = ? AND `
 	}
-	q += `c.status = ?`
+	q += `c.status = ? AND (c.status <> 'pending' OR c.awaiting_verification = 0)`
 	if flaggedOnly {
 		q += ` AND c.flagged = 1`
 	}
@@ -416,7 +425,12 @@ func (s *Store) CountByStatus(ctx context.Context, siteID string) (map[comment.S
 		}
 		counts[comment.Status(st)] = n
 	}
-	return counts, storeErr(rows.Err(), "Count")
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "Count")
+	}
+	held, _, err := s.awaitingCounts(ctx, siteID)
+	counts[comment.StatusPending] -= held
+	return counts, err
 }
 
 // CountFlagged counts the flagged pending comments.
@@ -424,7 +438,11 @@ func (s *Store) CountFlagged(ctx context.Context, siteID string) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM comment_counts WHERE (? = '' OR site_id = ?) AND status = 'pending' AND flagged = 1`,
 		siteID, siteID).Scan(&n)
-	return n, storeErr(err, "Count")
+	if err != nil {
+		return 0, storeErr(err, "Count")
+	}
+	_, heldFlagged, err := s.awaitingCounts(ctx, siteID)
+	return n - heldFlagged, err
 }
 
 // Decide applies a decision and records it in the audit log atomically:

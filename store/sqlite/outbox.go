@@ -192,6 +192,10 @@ func (s *Store) MarkVerified(ctx context.Context, siteID string, emailHMAC []byt
 		VALUES (?, ?, ?, ?) ON CONFLICT (site_id, email_hmac) DO NOTHING`, siteID, emailHMAC, method, micro(at)); err != nil {
 		return storeErr(err, "Verification")
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE comments SET awaiting_verification = 0
+		WHERE site_id = ? AND email_hmac = ? AND awaiting_verification = 1`, siteID, emailHMAC); err != nil {
+		return storeErr(err, "Verification")
+	}
 	if err := insertOutbox(ctx, tx, 0, at); err != nil {
 		return err
 	}

@@ -220,6 +220,7 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		for _, q := range []string{
 			`DELETE FROM outbox WHERE comment_id IN (` + in + `)`,
 			`DELETE FROM appeals WHERE comment_id IN (` + in + `)`,
+			`DELETE FROM comment_notify WHERE comment_id IN (` + in + `)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return out, storeErr(err, "Comment")
@@ -243,7 +244,7 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 		in := placeholders(len(out.Anonymised))
 		args := append([]any{comment.FormerCommenter, micro(r.At)}, int64Args(out.Anonymised)...)
 		if _, err := tx.ExecContext(ctx, `UPDATE comments SET author_name = ?, author_website = '', body = '', html = '',
-			email_cipher = x'', email_hmac = x'', ip_hash = NULL, edit_token_hash = x'', spans = '[]', note = '',
+			email_cipher = x'', email_hmac = x'', ip_hash = NULL, edit_token_hash = x'', spans = '[]', note = '', sso_sub = '', awaiting_verification = 0,
 			status = 'deleted', decided_at = ?, decided_by = 'author' WHERE id IN (`+in+`)`, args...); err != nil {
 			return out, storeErr(err, "Comment")
 		}
@@ -282,6 +283,7 @@ func (s *Store) EraseCommenter(ctx context.Context, r comment.DataRequest) (comm
 	for _, q := range []string{
 		`DELETE FROM commenters WHERE site_id = ? AND email_hmac = ?`,
 		`DELETE FROM commenter_verifications WHERE site_id = ? AND email_hmac = ?`,
+		`DELETE FROM commenter_keys WHERE site_id = ? AND email_hmac = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, r.SiteID, r.EmailHMAC); err != nil {
 			return out, storeErr(err, "Commenter")

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, nestingTests...)
 	tests = append(tests, importTests...)
 	tests = append(tests, outboxTests...)
+	tests = append(tests, identityTests...)
 	tests = append(tests, webhookTests...)
 	ran := 0
 	for _, tt := range tests {

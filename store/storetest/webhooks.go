@@ -94,7 +94,9 @@ func seedData(t *testing.T, s comment.Store) dataFixture {
 	url := "https://news.example/data"
 	by := func(c *comment.Comment, h []byte) *comment.Comment { c.EmailHMAC = h; return c }
 	var f dataFixture
-	f.a1 = mustCreate(t, s, by(newComment("s", url, 1), hmacA))
+	a1 := by(newComment("s", url, 1), hmacA)
+	a1.Notify = []string{comment.NotifyReplies}
+	f.a1 = mustCreate(t, s, a1)
 	approve(t, s, f.a1.ID, t0.Add(time.Minute))
 	f.a2 = mustCreate(t, s, by(newComment("s", url, 2), hmacA))
 	approve(t, s, f.a2.ID, t0.Add(time.Minute))
@@ -185,6 +187,10 @@ func testEraseCommenter(t *testing.T, s comment.Store) {
 	for _, id := range []int64{f.a2.ID, f.a3.ID} {
 		_, err := s.Comment(ctx, id)
 		wantCode(t, err, comment.CodeNotFound)
+	}
+	// What the erased commenter asked to hear about goes too.
+	if n, err := s.NotifyOf(ctx, f.a1.ID); err != nil || len(n.Topics) != 0 {
+		t.Errorf("opt-ins of the anonymised comment: %+v, %v", n, err)
 	}
 	a1, err := s.Comment(ctx, f.a1.ID)
 	if err != nil {
