@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -333,7 +334,7 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		EditTokenHash: secret.TokenHash(token),
 		CreatedAt:     s.Now().UTC(),
 		Notify:        req.Notify,
-		NotifyLang:    mailLang(req.Lang),
+		NotifyLang:    mailLang(cmp.Or(req.Lang, preferredLang(r))),
 	}
 	if claims != nil {
 		c.SSOSub = claims.Sub

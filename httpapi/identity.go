@@ -187,7 +187,10 @@ func (s *Server) submitOrHold(r *http.Request, site comment.Site, c *comment.Com
 	}
 	expires := now.Add(comment.VerificationTTL)
 	token := identity.Proof{Site: site.ID, EmailHMAC: c.EmailHMAC, KeyHash: secret.TokenHash(key), Expires: expires}.Token(s.linkSigner())
-	lang := preferredLang(r)
+	lang := c.NotifyLang // the form's lang, else the browser's
+	if lang == "" {
+		lang = preferredLang(r)
+	}
 	m := desk.VerifyMail{
 		Lang:       lang,
 		VerifyURL:  s.publicBase(r) + "/api/v1/verify?token=" + token,
