@@ -16,6 +16,7 @@ type Store interface {
 	ImportStore
 	Verifications
 	Outbox
+	PolicyStore
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

@@ -130,6 +130,7 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/sites/{site}", Admin: true, handler: h.saveSite},
 		{Method: "POST", Pattern: "/admin/sites/{site}/article", Admin: true, handler: h.articleState},
 		{Method: "POST", Pattern: "/admin/sites/{site}/calibrate", Admin: true, handler: h.calibrate},
+		{Method: "POST", Pattern: "/admin/sites/{site}/test", Admin: true, handler: h.testPolicy},
 		{Method: "GET", Pattern: "/admin/moderators", Admin: true, handler: h.moderators},
 		{Method: "POST", Pattern: "/admin/moderators", Admin: true, handler: h.addModerator},
 		{Method: "POST", Pattern: "/admin/moderators/{name}/disable", Admin: true, handler: h.disableModerator},

@@ -47,6 +47,9 @@ type ThreadArticle struct {
 	Title        string `json:"title"`
 	CommentCount int    `json:"comment_count"`
 	Closed       bool   `json:"closed"`
+	// Mode is the moderation mode in force for the article, so that the
+	// form makes the right promise.
+	Mode comment.Mode `json:"mode"`
 }
 
 // ThreadResponse is the body of GET /api/v1/threads.
@@ -140,7 +143,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		var buf bytes.Buffer
-		if err := json.NewEncoder(&buf).Encode(buildThread(th)); err != nil {
+		resp := buildThread(th)
+		resp.Article.Mode = site.ModeFor(pageURL)
+		if err := json.NewEncoder(&buf).Encode(resp); err != nil {
 			return err
 		}
 		sum := sha256.Sum256(buf.Bytes())
