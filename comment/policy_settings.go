@@ -210,8 +210,14 @@ func (s Site) ValidatePolicy() []FieldError {
 	if s.Mode == "" || !s.Mode.Valid() {
 		bad("mode", "must be premoderate, trusted or postmoderate")
 	}
-	if s.LinkLimit < 0 {
-		bad("max_links", "must be at least 0")
+	if s.LinkLimit < 0 || s.LinkLimit > 1000 {
+		bad("max_links", "must be a whole number from 0 to 1000")
+	}
+	if !(s.FlagThreshold >= 0 && s.FlagThreshold <= 1) {
+		bad("flag_threshold", "must be a number from 0 to 1")
+	}
+	if !(s.AutoRejectThreshold >= 0 && s.AutoRejectThreshold <= 1) {
+		bad("auto_reject_threshold", "must be a number from 0 to 1")
 	}
 	p := s.Policy
 	for _, c := range []struct {

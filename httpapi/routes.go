@@ -50,6 +50,9 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/admin/audit", s.admin(s.audit)},
 		{"POST", "/api/v1/admin/articles/close", s.admin(s.closeArticle)},
 		{"POST", "/api/v1/admin/articles/open", s.admin(s.openArticle)},
+		{"GET", "/api/v1/admin/sites/{id}/policy", s.admin(s.sitePolicy)},
+		{"PATCH", "/api/v1/admin/sites/{id}/policy", s.admin(s.setSitePolicy)},
+		{"POST", "/api/v1/admin/sites/{id}/policy/test", s.admin(s.testSitePolicy)},
 	}
 }
 
