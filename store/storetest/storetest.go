@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, nestingTests...)
 	tests = append(tests, importTests...)
 	tests = append(tests, outboxTests...)
+	tests = append(tests, policyTests...)
 	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
