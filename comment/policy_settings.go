@@ -207,7 +207,7 @@ func (s Site) ValidatePolicy() []FieldError {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	if s.Mode == "" || !s.Mode.Valid() {
+	if !s.Mode.Valid() {
 		bad("mode", "must be premoderate, trusted or postmoderate")
 	}
 	if s.LinkLimit < 0 || s.LinkLimit > 1000 {

@@ -191,7 +191,7 @@ func (s *Server) setSitePolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &p); err != nil {
 		return err
 	}
-	if errs := p.Apply(&site); len(errs) > 0 {
+	if errs := append(p.Apply(&site), site.ValidatePolicy()...); len(errs) > 0 {
 		return comment.Invalid(errs...)
 	}
 	if err := s.Desk.SetSitePolicy(r.Context(), site, m.Name); err != nil {

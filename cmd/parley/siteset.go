@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/desk"
+	"github.com/parleyhq/parley/moderation"
 )
 
 const siteSetUsage = `site set ID [--mode premoderate|trusted|postmoderate] [--max-links N] [--hold-new N] [--trust-after N] [--rejection-rate R] ...
@@ -241,4 +243,21 @@ func lowerAll(vs []string) []string {
 		out[i] = strings.ToLower(v)
 	}
 	return out
+}
+
+// loadDisposable reads --disposable-domains; "" keeps the built-in list.
+func loadDisposable(path string) (*moderation.DomainSet, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--disposable-domains: %w", err)
+	}
+	defer f.Close()
+	s, err := moderation.ReadDomains(f)
+	if err != nil {
+		return nil, fmt.Errorf("--disposable-domains %s: %w", path, err)
+	}
+	return s, nil
 }
