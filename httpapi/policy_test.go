@@ -24,7 +24,9 @@ func (attackClassifier) Score(body string) (float64, []comment.Span) {
 }
 func (attackClassifier) FlagThreshold() float64 { return 0.5 }
 
-func withAttackClassifier(c *httpapi.Config) { c.Policy = moderation.Policy{Classifier: attackClassifier{}} }
+func withAttackClassifier(c *httpapi.Config) {
+	c.Policy = moderation.Policy{Classifier: attackClassifier{}}
+}
 
 func from(email, body string) map[string]any {
 	s := validSubmission()
