@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -219,5 +220,34 @@ func (h *Handler) testPolicy(w http.ResponseWriter, r *http.Request, s *session)
 	t.Mode, t.Holds, t.Verdict = out.Mode, out.Holds, out.Verdict()
 	form.Test = &t
 	h.render(w, r, http.StatusOK, "site", s, "Site "+site.ID, form)
+	return nil
+}
+
+// ruleCount is one rule of the queue's filter, with how many pending
+// comments it held.
+type ruleCount struct {
+	Name  string
+	Count int
+}
+
+// ruleFilter reads the queue's rule filter (pending queues only) and the
+// counts of pending comments per rule.
+func (h *Handler) ruleFilter(r *http.Request, d *queueData, q *comment.QueueQuery) error {
+	if q.Status != comment.StatusPending {
+		return nil
+	}
+	if rule := r.URL.Query().Get("rule"); rule != "" {
+		if !slices.Contains(comment.RuleNames, rule) {
+			return comment.Invalid(comment.FieldError{Field: "rule", Message: "must be one of " + strings.Join(comment.RuleNames, ", ")})
+		}
+		d.Rule, q.Rule = rule, rule
+	}
+	counts, err := h.Store.HoldCounts(r.Context(), d.Site)
+	if err != nil {
+		return err
+	}
+	for _, name := range comment.RuleNames {
+		d.Rules = append(d.Rules, ruleCount{Name: name, Count: counts[name]})
+	}
 	return nil
 }
