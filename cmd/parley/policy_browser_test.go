@@ -1,0 +1,63 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/parleyhq/parley/internal/testenv"
+)
+
+// A moderator filters the queue by the rule that held each comment, and
+// tests the site's settings on a text, in a real browser.
+func TestRuleFiltersInBrowser(t *testing.T) {
+	testenv.Browser(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "parley.db")
+	mustRun(t, "", "site", "add", "news", "--origin", "https://news.example", "--db", db)
+	mustRun(t, "", "site", "set", "news", "--db", db, "--max-links", "1", "--blocked-domains", "watches.example", "--velocity-max", "0")
+	mustRun(t, "ann-password-1\n", "moderator", "add", "ann", "--role", "admin", "--db", db)
+	base, _ := startServer(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn", "--no-rate-limits")
+	c := client{t: t, base: base}
+	for _, s := range []struct{ name, email, body string }{
+		{"Ada", "ada@example.com", "A hotline is a start, but it needs funding beyond one year."},
+		{"Troll", "troll@example.com", "Cheap watches at https://watches.example and https://more.example"},
+		{"Ben", "ben@example.com", "The 2019 figure was lower."},
+	} {
+		if code, body := c.call("POST", "/api/v1/comments", map[string]any{"site": "news", "article_url": "https://news.example/energy",
+			"name": s.name, "email": s.email, "body": s.body}, nil); code != 202 {
+			t.Fatalf("submit: %d %v", code, body)
+		}
+	}
+	ann := newDashboardBrowser(t)
+	dashLogin(t, ann, base, "ann", "ann-password-1")
+	if n := eval[int](t, ann, `document.querySelectorAll("li.item").length`); n != 3 {
+		t.Fatalf("queue shows %d comments, want 3", n)
+	}
+	if got := eval[string](t, ann, `document.querySelector('nav.rules a[data-rule="link_domain"] .count').textContent`); got != "1" {
+		t.Errorf("link_domain count = %q", got)
+	}
+	do(t, ann, "filter by link_domain", chromedp.Click(chromedp.CSS(`nav.rules a[data-rule="link_domain"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.rules a[data-rule="link_domain"][aria-current="page"]`)))
+	if n := eval[int](t, ann, `document.querySelectorAll("li.item").length`); n != 1 {
+		t.Errorf("link_domain queue shows %d comments, want 1", n)
+	}
+	held := eval[string](t, ann, `document.querySelector("li.item .holds").textContent`)
+	for _, want := range []string{"link_domain link to watches.example", "links 2 links, more than 1", "new_commenter new commenter, 1 of 2"} {
+		if !strings.Contains(held, want) {
+			t.Errorf("holds %q lack %q", held, want)
+		}
+	}
+	axeCheck(t, ann, "queue filtered by rule")
+	do(t, ann, "site settings", chromedp.Navigate(base+"/admin/sites/news"), chromedp.WaitVisible(chromedp.CSS(`#test_email`)),
+		chromedp.SendKeys(chromedp.CSS(`#test_email`), "someone@mailinator.com"),
+		chromedp.SendKeys(chromedp.CSS(`#test_url`), "https://news.example/energy"),
+		chromedp.SendKeys(chromedp.CSS(`#test_body`), "Hello there"),
+		chromedp.Click(chromedp.CSS(`form[action$="/test#test"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.test-result`)))
+	if got := eval[string](t, ann, `document.querySelector(".test-result").textContent`); !strings.Contains(got, "held for a moderator") || !strings.Contains(got, "disposable email domain mailinator.com") {
+		t.Errorf("test result = %q", got)
+	}
+	axePage(t, ann, "site settings with a test result")
+}
