@@ -61,3 +61,30 @@ func TestRuleFiltersInBrowser(t *testing.T) {
 	}
 	axePage(t, ann, "site settings with a test result")
 }
+
+// In a postmoderate section the form promises what happens: the comment
+// appears at once, and moderators may remove it.
+func TestPostmoderatePromiseInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	d := startDemo(t)
+	if code, body := d.api.call("PATCH", "/api/v1/admin/sites/demo/policy", map[string]any{"hold_new": 0,
+		"sections": []map[string]string{{"prefix": "/demo/", "mode": "postmoderate"}}}, nil); code != 200 {
+		t.Fatalf("set the section's mode: %d %v", code, body)
+	}
+	openDemo(t, ctx, d)
+	want := "Your comment appears at once; moderators may remove it. No ad hominem attacks will be posted. Your email address will not be published. Required fields are marked *"
+	waitFor(t, ctx, "the postmoderate promise", shadow+`.querySelector(".notice").textContent.startsWith("Your comment appears at once")`)
+	if got := text(t, ctx, shadow+`.querySelector(".notice")`); got != want {
+		t.Errorf("notice %q", got)
+	}
+	field := func(name string) string { return shadow + `.querySelector("[name=` + name + `]")` }
+	browse(t, ctx, "send a comment",
+		chromedp.SendKeys(chromedp.JSPath(field("name")), "Ada Lovelace"),
+		chromedp.SendKeys(chromedp.JSPath(field("email")), "ada@example.com"),
+		chromedp.SendKeys(chromedp.JSPath(field("body")), "Published at once in a live section."),
+		chromedp.Click(chromedp.JSPath(shadow+`.querySelector("button.send")`)))
+	waitFor(t, ctx, "the published comment", shadow+`.querySelector(".own .badge.approved")`)
+	if got := text(t, ctx, shadow+`.querySelector(".status")`); got != "Your comment appears at once; moderators may remove it." {
+		t.Errorf("status after sending %q", got)
+	}
+}
