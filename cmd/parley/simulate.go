@@ -77,7 +77,10 @@ func cmdSimulate(ctx context.Context, e env, args []string) error {
 	}
 	start := time.Now()
 	p := moderation.Policy{Classifier: simulate.Scorer(classifier{m})}
-	tables := simulate.Simulate(p, data, assumptions, simulate.Settings())
+	tables, err := simulate.Simulate(ctx, p, data, assumptions, simulate.Settings())
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		var out simulateJSON
 		for _, t := range tables {
@@ -92,5 +95,5 @@ func cmdSimulate(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprint(e.stdout, simulate.Markdown(tables))
 	fmt.Fprintf(e.stdout, "(%d comments replayed per row, %s)\n", len(data), time.Since(start).Round(time.Second))
-	return ctx.Err()
+	return nil
 }

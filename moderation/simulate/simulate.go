@@ -6,6 +6,7 @@
 package simulate
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -337,8 +338,9 @@ type Table struct {
 	Rows        []Row
 }
 
-// Simulate runs every setting under each set of assumptions.
-func Simulate(p moderation.Policy, data []Labelled, assumptions []Assumptions, settings []Setting) []Table {
+// Simulate runs every setting under each set of assumptions, until ctx
+// ends (the tables done so far are returned with its error).
+func Simulate(ctx context.Context, p moderation.Policy, data []Labelled, assumptions []Assumptions, settings []Setting) ([]Table, error) {
 	var out []Table
 	for _, a := range assumptions {
 		evs, cs := Stream(data, a)
@@ -349,11 +351,14 @@ func Simulate(p moderation.Policy, data []Labelled, assumptions []Assumptions, s
 			}
 		}
 		for _, s := range settings {
+			if err := ctx.Err(); err != nil {
+				return out, err
+			}
 			t.Rows = append(t.Rows, Run(p, s, evs, cs, a))
 		}
 		out = append(out, t)
 	}
-	return out
+	return out, nil
 }
 
 // Describe states a set of assumptions in one paragraph.
