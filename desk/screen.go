@@ -40,20 +40,22 @@ func (d *Desk) Screen(ctx context.Context, p moderation.Policy, site comment.Sit
 	if ps.VelocityMaxOrDefault() <= 0 {
 		velocity = 0
 	}
+	// Enough rows for the velocity rule to count past its maximum.
+	limit := min(max(50, ps.VelocityMaxOrDefault()+1), 1000)
 	if win := max(repeat, velocity); win > 0 && commenter.Approved+commenter.Rejected+commenter.Pending > 0 {
-		s.ByCommenter, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, EmailHMAC: c.EmailHMAC, Since: now.Add(-win), Limit: 200})
+		s.ByCommenter, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, EmailHMAC: c.EmailHMAC, Since: now.Add(-win), Limit: limit})
 		if err != nil {
 			return moderation.Outcome{}, err
 		}
 	}
 	if velocity > 0 && c.IPHash != nil {
-		s.ByAddress, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, IPHash: c.IPHash, Since: now.Add(-velocity), Limit: 200})
+		s.ByAddress, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, IPHash: c.IPHash, Since: now.Add(-velocity), Limit: limit})
 		if err != nil {
 			return moderation.Outcome{}, err
 		}
 	}
 	if repeat > 0 && ps.CampaignCommentersOrDefault() > 1 {
-		s.SiteRecent, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, Since: now.Add(-repeat), Limit: 500})
+		s.SiteRecent, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, Since: now.Add(-repeat), Limit: 100})
 		if err != nil {
 			return moderation.Outcome{}, err
 		}

@@ -131,7 +131,7 @@ func (p Policy) Screen(a Assessment, s Screening) Outcome {
 			if c.CreatedAt.Before(since) {
 				break
 			}
-			if Similarity(sh, Shingles(c.Body)) >= sim {
+			if comparable(s.Body, c.Body) && Similarity(sh, Shingles(c.Body)) >= sim {
 				hold(comment.RuleRepeat, "same text as comment %d, %s ago", c.ID, ago(s.Now.Sub(c.CreatedAt)))
 				break
 			}
@@ -145,7 +145,7 @@ func (p Policy) Screen(a Assessment, s Screening) Outcome {
 				if string(c.EmailHMAC) == string(cm.EmailHMAC) || others[string(c.EmailHMAC)] {
 					continue
 				}
-				if Similarity(sh, Shingles(c.Body)) >= sim {
+				if comparable(s.Body, c.Body) && Similarity(sh, Shingles(c.Body)) >= sim {
 					others[string(c.EmailHMAC)] = true
 				}
 			}
@@ -270,6 +270,14 @@ func LinkHosts(body string) []string {
 		out = append(out, host)
 	}
 	return out
+}
+
+// comparable reports whether two bodies are close enough in length to be
+// nearly the same text: shingling the recent comments of a busy site costs
+// more than comparing their lengths first.
+func comparable(a, b string) bool {
+	la, lb := len(a), len(b)
+	return 2*la >= lb && 2*lb >= la
 }
 
 // Shingles are the hashed word 3-grams of a text's tokens (the tokens

@@ -43,6 +43,12 @@ func (m *memStore) Commenter(context.Context, string, []byte) (comment.Commenter
 }
 
 // AddressBan: no address is banned here (every submission is checked).
+// RecentComments is what the moderation rules read; the fuzzed
+// submissions have no history.
+func (m *memStore) RecentComments(context.Context, comment.RecentQuery) ([]comment.Comment, error) {
+	return nil, nil
+}
+
 func (m *memStore) AddressBan(context.Context, string, []byte, time.Time) (comment.AddressBan, error) {
 	return comment.AddressBan{}, comment.Errorf(comment.CodeNotFound, "No ban.")
 }
