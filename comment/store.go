@@ -17,6 +17,7 @@ type Store interface {
 	Verifications
 	Outbox
 	PolicyStore
+	Picks
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

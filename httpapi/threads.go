@@ -57,6 +57,8 @@ type ThreadResponse struct {
 	Article  ThreadArticle    `json:"article"`
 	Comments []*ThreadComment `json:"comments"`
 	Next     *string          `json:"next"`
+	// Picks are the comments editors featured, on the first page only.
+	Picks []*ThreadComment `json:"picks,omitempty"`
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -145,6 +147,13 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		var buf bytes.Buffer
 		resp := buildThread(th)
 		resp.Article.Mode = site.ModeFor(pageURL)
+		if after.IsZero() && th.Exists {
+			picks, err := s.Store.Picks(r.Context(), siteID, pageURL)
+			if err != nil {
+				return err
+			}
+			resp.Picks = pickNodes(picks)
+		}
 		if err := json.NewEncoder(&buf).Encode(resp); err != nil {
 			return err
 		}

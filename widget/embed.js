@@ -24,6 +24,7 @@
       heading: "Share your point of view",
       notice: "Your comment will be posted pending moderator approval. No ad hominem attacks will be posted.",
       noticePost: "Your comment appears at once; moderators may remove it. No ad hominem attacks will be posted.",
+      picks: "Editors' picks",
       emailNotice: "Your email address will not be published.",
       requiredNotice: "Required fields are marked *",
       name: "Name", email: "Email", website: "Website", body: "Comment",
@@ -63,6 +64,7 @@
       heading: "Donnez votre point de vue",
       notice: "Votre commentaire sera publié après validation par un modérateur. Aucune attaque ad hominem ne sera publiée.",
       noticePost: "Votre commentaire paraît aussitôt ; les modérateurs peuvent le retirer. Aucune attaque ad hominem ne sera publiée.",
+      picks: "Choix de la rédaction",
       emailNotice: "Votre adresse e-mail ne sera pas publiée.",
       requiredNotice: "Les champs obligatoires sont marqués *",
       name: "Nom", email: "E-mail", website: "Site web", body: "Commentaire",
@@ -657,6 +659,7 @@
         if (!more) { list.textContent = ""; closeReply(); }
         closed = th.article.closed;
         promise.textContent = promiseFor(T, th.article.mode);
+        if (!more) showPicks(th.picks || []);
         formSlot.hidden = closed;
         threadMsg.textContent = closed ? T.closed : "";
         setCount(th.article.comment_count);
@@ -671,6 +674,21 @@
         moreBtn.hidden = !next;
         host.dispatchEvent(new CustomEvent("parley:thread", { detail: { comments: th.comments.length, more: more } }));
       }, function () { moreBtn.disabled = false; threadMsg.textContent = T.loadFailed; });
+    }
+    // showPicks puts the comments editors featured above the thread.
+    var picksBox = null;
+    function showPicks(picks) {
+      if (picksBox) { picksBox.remove(); picksBox = null; }
+      if (!picks.length) return;
+      var items = picks.map(function (c) {
+        var body = el("div", { "class": "body", dir: "auto" });
+        body.innerHTML = c.html;
+        return el("li", {}, [el("article", { "aria-label": c.author.name }, [
+          el("header", {}, [el("span", { "class": "author", dir: "auto", text: c.author.name }), " ",
+            el("time", { datetime: c.created_at, text: fmtTime(c.created_at) })]), body])]);
+      });
+      picksBox = el("section", { "class": "picks", "aria-labelledby": uid + "picks" }, [el("h3", { id: uid + "picks", text: T.picks }), el("ol", {}, items)]);
+      own.parentNode.insertBefore(picksBox, own);
     }
     function setCount(n) { total = n; countH.textContent = T.count(n); }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,4 +88,30 @@ func TestPostmoderatePromiseInBrowser(t *testing.T) {
 	if got := text(t, ctx, shadow+`.querySelector(".status")`); got != "Your comment appears at once; moderators may remove it." {
 		t.Errorf("status after sending %q", got)
 	}
+}
+
+// A featured comment heads the thread under "Editors' picks".
+func TestEditorsPicksInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	d := startDemo(t)
+	code, body := d.api.call("POST", "/api/v1/comments", map[string]any{"site": "demo", "article_url": d.article,
+		"name": "Ada Lovelace", "email": "ada@example.com", "body": "The storage question decides the whole plan."}, nil)
+	if code != 202 {
+		t.Fatalf("submit: %d %v", code, body)
+	}
+	id := int64(body["id"].(float64))
+	for _, step := range []string{"approve", "feature"} {
+		if code, body := d.api.call("POST", fmt.Sprintf("/api/v1/admin/comments/%d/%s", id, step), nil, nil); code != 200 {
+			t.Fatalf("%s: %d %v", step, code, body)
+		}
+	}
+	openDemo(t, ctx, d)
+	waitFor(t, ctx, "the editors' picks", shadow+`.querySelector("section.picks h3")`)
+	if got := text(t, ctx, shadow+`.querySelector("section.picks h3")`); got != "Editors' picks" {
+		t.Errorf("heading %q", got)
+	}
+	if got := text(t, ctx, shadow+`.querySelector("section.picks article")`); !strings.Contains(got, "Ada Lovelace") || !strings.Contains(got, "storage question") {
+		t.Errorf("pick %q", got)
+	}
+	axeCheck(t, ctx, "thread with editors' picks")
 }
