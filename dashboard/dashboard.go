@@ -117,6 +117,7 @@ func (h *Handler) routes() []Route {
 		{Method: "GET", Pattern: "/admin/appeals", handler: h.appeals},
 		{Method: "GET", Pattern: "/admin/comments/{id}", handler: h.commentPage},
 		{Method: "POST", Pattern: "/admin/comments/{id}/remove", handler: h.remove},
+		{Method: "POST", Pattern: "/admin/comments/{id}/feature", handler: h.feature},
 		{Method: "POST", Pattern: "/admin/comments/{id}/restore", handler: h.restore},
 		{Method: "POST", Pattern: "/admin/comments/{id}/reports/dismiss", handler: h.dismissReports},
 		{Method: "POST", Pattern: "/admin/comments/{id}/appeal", handler: h.decideAppeal},

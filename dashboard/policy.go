@@ -251,3 +251,21 @@ func (h *Handler) ruleFilter(r *http.Request, d *queueData, q *comment.QueueQuer
 	}
 	return nil
 }
+
+// feature features a published comment among its article's editors'
+// picks, audited under the moderator's name.
+func (h *Handler) feature(w http.ResponseWriter, r *http.Request, s *session) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.mayDecide(r, s, id); err != nil {
+		return err
+	}
+	c, err := h.Desk.Feature(r.Context(), id, true, s.Moderator.Name)
+	if err != nil {
+		return err
+	}
+	done(w, r, map[string]any{"id": c.ID, "featured": true})
+	return nil
+}

@@ -86,3 +86,30 @@ func TestQueueRuleFilter(t *testing.T) {
 		t.Errorf("unknown rule: %d", code)
 	}
 }
+
+// A moderator features an approved comment from the Approved queue.
+func TestFeatureFromQueue(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := context.Background()
+	mod := e.loggedIn("ann")
+	id := e.submit("Ada", "ada@example.com", "A comment worth featuring.")
+	if code, body, _ := mod.post("/admin/comments/"+strconv.FormatInt(id, 10)+"/approve", nil, true); code != 200 {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+	_, page, _ := mod.get("/admin/queue/approved")
+	if !strings.Contains(page, `action="/admin/comments/`+strconv.FormatInt(id, 10)+`/feature"`) {
+		t.Fatal("the Approved queue has no Feature button")
+	}
+	if code, body, _ := mod.post("/admin/comments/"+strconv.FormatInt(id, 10)+"/feature", nil, true); code != 200 {
+		t.Fatalf("feature: %d %s", code, body)
+	}
+	c, _ := e.store.Comment(ctx, id)
+	picks, err := e.store.Picks(ctx, "news", c.ArticleURL)
+	if err != nil || len(picks) != 1 || picks[0].ID != id {
+		t.Errorf("picks = %+v, %v", picks, err)
+	}
+	entries, _ := e.store.Audit(ctx, comment.AuditFilter{CommentID: id, Action: comment.ActionFeature})
+	if len(entries) != 1 || entries[0].Moderator != "ann" {
+		t.Errorf("audit = %+v", entries)
+	}
+}
