@@ -122,15 +122,20 @@ const (
 // Mode is a site's moderation mode.
 type Mode string
 
-// The moderation modes. Pre-moderation of everything is the default; a site
-// may let trusted commenters through unless the classifier flags them.
+// The moderation modes. Pre-moderation of everything is the default; in
+// trusted mode, trusted commenters publish at once unless a rule holds the
+// comment; in postmoderate mode everyone does (migration 0100 turned the
+// old auto_approve_trusted into trusted).
 const (
-	ModePremoderate        Mode = "premoderate"
-	ModeAutoApproveTrusted Mode = "auto_approve_trusted"
+	ModePremoderate  Mode = "premoderate"
+	ModeTrusted      Mode = "trusted"
+	ModePostmoderate Mode = "postmoderate"
 )
 
 // Valid reports whether m is a known mode ("" counts as the default).
-func (m Mode) Valid() bool { return m == "" || m == ModePremoderate || m == ModeAutoApproveTrusted }
+func (m Mode) Valid() bool {
+	return m == "" || m == ModePremoderate || m == ModeTrusted || m == ModePostmoderate
+}
 
 // Article is one page under which comments are posted. It is created by its
 // first comment.
@@ -207,6 +212,9 @@ type Comment struct {
 	// their email (the site's Identity.Verify); such a comment stays out of
 	// the moderation queue and its counts.
 	AwaitingVerification bool
+	// Holds are the rules that fired when it was submitted, each with what
+	// it saw; empty when none did.
+	Holds []Hold
 }
 
 // Role is what a moderator account may do.
@@ -468,6 +476,8 @@ type QueueQuery struct {
 	// FlaggedOnly keeps only flagged comments (the Flagged queue).
 	FlaggedOnly bool
 	Status      Status
-	After       Cursor // for pending: flagged first, then oldest; ID of the last item
-	Limit       int
+	// Rule keeps only comments held by this rule (a Rule... name).
+	Rule  string
+	After Cursor // for pending: flagged first, then oldest; ID of the last item
+	Limit int
 }

@@ -20,6 +20,8 @@ type Store interface {
 	Webhooks
 	DataRights
 	MailStore
+	PolicyStore
+	Picks
 	// Ping checks the database answers; CodeUnavailable when not.
 	Ping(ctx context.Context) error
 	Close() error

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -33,6 +34,8 @@ type siteForm struct {
 	Saved          bool
 	Errors         []comment.FieldError
 	Article        string
+	// Test is the result of the settings' test box.
+	Test *policyTest
 }
 
 func newSiteForm(site comment.Site) siteForm {
@@ -101,7 +104,7 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 	}
 	site.Mode = comment.Mode(r.PostFormValue("mode"))
 	if site.Mode == "" || !site.Mode.Valid() {
-		bad("mode", "must be premoderate or auto_approve_trusted")
+		bad("mode", "must be premoderate, trusted or postmoderate")
 	}
 	for _, t := range []struct {
 		field string
@@ -185,8 +188,21 @@ func (h *Handler) saveSite(w http.ResponseWriter, r *http.Request, s *session) e
 		h.render(w, r, http.StatusUnprocessableEntity, "site", s, "Site "+site.ID, form)
 		return nil
 	}
-	// Through the desk: every instance drops its cached copy of the site.
-	if err := h.Desk.UpdateSite(r.Context(), site); err != nil {
+	errs = append(errs, parsePolicyForm(r, &site)...)
+	if len(errs) > 0 {
+		form.Site, form.Errors = site, errs
+		h.render(w, r, http.StatusUnprocessableEntity, "site", s, "Site "+site.ID, form)
+		return nil
+	}
+	// Through the desk: audited, and every instance drops its cached copy
+	// of the site.
+	if err := h.Desk.SetSitePolicy(r.Context(), site, s.Moderator.Name); err != nil {
+		var ce *comment.Error
+		if errors.As(err, &ce) && ce.Code == comment.CodeInvalid {
+			form.Site, form.Errors = site, ce.Fields
+			h.render(w, r, http.StatusUnprocessableEntity, "site", s, "Site "+site.ID, form)
+			return nil
+		}
 		return err
 	}
 	http.Redirect(w, r, "/admin/sites/"+site.ID+"?saved=1", http.StatusSeeOther)

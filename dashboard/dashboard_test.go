@@ -530,7 +530,7 @@ func TestBanAndTrust(t *testing.T) {
 		t.Errorf("trusted on a premoderated site: %s", got.Status)
 	}
 	site, _ := e.store.Site(ctx, "news")
-	site.Mode = comment.ModeAutoApproveTrusted
+	site.Mode = comment.ModeTrusted
 	e.store.UpdateSite(ctx, site)
 	// Anyone may type Ada's address (case and spaces vary): until email
 	// ownership is proven, trust publishes nothing without review.

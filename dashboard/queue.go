@@ -76,6 +76,10 @@ type queueData struct {
 	Now    time.Time
 	// Decidable is true on the queues whose comments can still be decided.
 	Decidable bool
+	// Rule filters the pending queue by a rule that held its comments;
+	// Rules are the rules with their counts (see policy.go).
+	Rule  string
+	Rules []ruleCount
 }
 
 func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -112,6 +116,9 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) erro
 		return comment.Invalid(comment.FieldError{Field: "site", Message: "is not a site this server knows"})
 	}
 	q := comment.QueueQuery{SiteID: d.Site, Status: cur.Status, FlaggedOnly: cur.Flag, Search: d.Search, Limit: pageSize}
+	if err := h.ruleFilter(r, &d, &q); err != nil {
+		return err
+	}
 	if a := qv.Get("after"); a != "" {
 		c, ok := decodeCursor(a)
 		if !ok {

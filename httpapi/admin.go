@@ -214,6 +214,8 @@ type QueueItem struct {
 	// SSOSub is the newsroom account a signed-in subscriber's comment was
 	// posted under.
 	SSOSub string `json:"sso_sub,omitempty"`
+	// Holds are the rules that held it, each with what it saw.
+	Holds []comment.Hold `json:"holds"`
 }
 
 // ArticleRef names an article.
@@ -249,13 +251,19 @@ func NewQueueItem(c comment.Comment) QueueItem {
 	}
 	it.RevisionOf = c.RevisionOf
 	it.SSOSub = c.SSOSub
+	it.Holds = c.Holds
+	if it.Holds == nil {
+		it.Holds = []comment.Hold{}
+	}
 	return it
 }
 
 type queueResponse struct {
 	Items  []QueueItem            `json:"items"`
 	Counts map[comment.Status]int `json:"counts"`
-	Next   *string                `json:"next"`
+	// HoldCounts counts the pending comments per rule that held them.
+	HoldCounts map[string]int `json:"hold_counts"`
+	Next       *string        `json:"next"`
 }
 
 func queryLimit(r *http.Request, def, max int) (int, error) {
@@ -302,7 +310,11 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	items, err := s.Store.Queue(r.Context(), comment.QueueQuery{SiteID: siteID, Status: status, After: after, Limit: limit})
+	rule, err := queueRule(q.Get("rule"))
+	if err != nil {
+		return err
+	}
+	items, err := s.Store.Queue(r.Context(), comment.QueueQuery{SiteID: siteID, Status: status, Rule: rule, After: after, Limit: limit})
 	if err != nil {
 		return err
 	}
@@ -310,7 +322,11 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := queueResponse{Items: make([]QueueItem, 0, len(items)), Counts: counts}
+	holdCounts, err := s.Store.HoldCounts(r.Context(), siteID)
+	if err != nil {
+		return err
+	}
+	out := queueResponse{Items: make([]QueueItem, 0, len(items)), Counts: counts, HoldCounts: holdCounts}
 	sites := map[string]comment.Site{}
 	for _, c := range items {
 		it := NewQueueItem(c)

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/desk"
 	"github.com/parleyhq/parley/moderation"
 	"github.com/parleyhq/parley/secret"
 )
@@ -36,6 +37,10 @@ const (
 
 // PendingMessage is what the author is told when a comment is accepted.
 const PendingMessage = "Your comment will be posted pending moderator approval."
+
+// PostmoderateMessage is what the author is told of a comment published at
+// once, in postmoderate mode.
+const PostmoderateMessage = "Your comment appears at once; moderators may remove it."
 
 // SubmitRequest is the body of POST /api/v1/comments.
 type SubmitRequest struct {
@@ -372,16 +377,18 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a := s.Policy.AssessContext(*site, req.Body, cx)
-	a.EmailVerified = proven // trust counts only for an email proven by this writer
+	// Trust counts only for an email proven by this writer: a verified
+	// address typed by someone else, without its browser key or a sign-in
+	// token, proves nothing.
+	a.EmailVerified, commenter.Verified = proven, proven
 	c.Score, c.Spans = a.Score, a.Spans
-	o := a.Initial(*site, commenter.Standing)
-	c.Flagged = o.Flagged
-	switch {
-	case req.Homepage != "":
-		c.Status, c.Reason, c.DecidedBy = comment.StatusSpam, comment.ReasonSpam, "honeypot"
-		c.DecidedAt = c.CreatedAt
-	case o.Status != comment.StatusPending:
-		c.Status, c.Reason, c.Note, c.DecidedBy = o.Status, o.Reason, o.Note, o.By
+	o, err := s.Desk.Screen(ctx, s.Policy, *site, c, commenter, req.Email, a)
+	if err != nil {
+		return err
+	}
+	desk.ApplyOutcome(c, o)
+	if req.Homepage != "" {
+		c.Status, c.Reason, c.Note, c.DecidedBy = comment.StatusSpam, comment.ReasonSpam, "", "honeypot"
 		c.DecidedAt = c.CreatedAt
 	}
 	key, err := s.submitOrHold(r, *site, c, proven, req.CommenterKey)
@@ -392,6 +399,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 	resp := SubmitResponse{ID: c.ID, Status: string(comment.StatusPending), Message: PendingMessage, EditToken: token, Notice: notice}
 	if c.AwaitingVerification {
 		resp.Message, resp.AwaitingVerification, resp.CommenterKey = VerifyMessage, true, key
+	}
+	if o.Mode == comment.ModePostmoderate && c.Status == comment.StatusApproved {
+		resp.Status, resp.Message = string(comment.StatusApproved), PostmoderateMessage
 	}
 	if c.ParentID != 0 {
 		resp.ParentID = &c.ParentID

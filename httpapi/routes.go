@@ -67,6 +67,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/data-requests/export", s.handle(s.exportData)},
 		{"GET", "/api/v1/data-requests/erase", s.handle(s.erasePrompt)},
 		{"POST", "/api/v1/data-requests/erase", s.handle(s.eraseData)},
+		{"GET", "/api/v1/admin/sites/{id}/policy", s.admin(s.sitePolicy)},
+		{"PATCH", "/api/v1/admin/sites/{id}/policy", s.admin(s.setSitePolicy)},
+		{"POST", "/api/v1/admin/sites/{id}/policy/test", s.admin(s.testSitePolicy)},
+		{"POST", "/api/v1/admin/comments/{id}/feature", s.admin(s.featureComment)},
+		{"POST", "/api/v1/admin/comments/{id}/unfeature", s.admin(s.unfeatureComment)},
 	}, s.mailRoutes()...)
 }
 

@@ -47,6 +47,9 @@ type ThreadArticle struct {
 	Title        string `json:"title"`
 	CommentCount int    `json:"comment_count"`
 	Closed       bool   `json:"closed"`
+	// Mode is the moderation mode in force for the article, so that the
+	// form makes the right promise.
+	Mode comment.Mode `json:"mode"`
 }
 
 // ThreadResponse is the body of GET /api/v1/threads.
@@ -54,6 +57,8 @@ type ThreadResponse struct {
 	Article  ThreadArticle    `json:"article"`
 	Comments []*ThreadComment `json:"comments"`
 	Next     *string          `json:"next"`
+	// Picks are the comments editors featured, on the first page only.
+	Picks []*ThreadComment `json:"picks,omitempty"`
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -140,7 +145,16 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		var buf bytes.Buffer
-		if err := json.NewEncoder(&buf).Encode(buildThread(th)); err != nil {
+		resp := buildThread(th)
+		resp.Article.Mode = site.ModeFor(pageURL)
+		if after.IsZero() && th.Exists {
+			picks, err := s.Store.Picks(r.Context(), siteID, pageURL)
+			if err != nil {
+				return err
+			}
+			resp.Picks = pickNodes(picks)
+		}
+		if err := json.NewEncoder(&buf).Encode(resp); err != nil {
 			return err
 		}
 		sum := sha256.Sum256(buf.Bytes())

@@ -107,7 +107,7 @@ func SiteDecisions(ctx context.Context, store comment.Store, siteID string) (sco
 			}
 			for _, c := range page {
 				switch c.DecidedBy {
-				case "", "classifier", "honeypot", "word list", "trusted commenter":
+				case "", "classifier", "honeypot", "word list", "words", "trusted commenter", "postmoderate", "email_domain", "disposable_email":
 					continue
 				}
 				if c.Score < 0 || (status == comment.StatusRejected && c.Reason != comment.ReasonAdHominem) {

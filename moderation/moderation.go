@@ -52,6 +52,11 @@ type Outcome struct {
 	Reason  comment.Reason // when decided at once
 	Note    string
 	By      string // the rule that decided, when decided at once
+	// Holds are the rules that fired (Screen), Mode the mode in force for
+	// the article, Trusted whether the commenter counted as trusted.
+	Holds   []comment.Hold
+	Mode    comment.Mode
+	Trusted bool
 }
 
 // Initial decides where a new comment from a commenter of the given
@@ -65,10 +70,10 @@ func (a Assessment) Initial(site comment.Site, standing comment.Standing) Outcom
 	o := Outcome{Status: comment.StatusPending, Flagged: a.Flagged || a.Held(site)}
 	switch {
 	case len(a.Banned) > 0:
-		o.Status, o.Reason, o.Note, o.By = comment.StatusRejected, comment.ReasonOther, "banned word", "word list"
+		o.Status, o.Reason, o.Note, o.By = comment.StatusRejected, comment.ReasonOther, "banned word", comment.RuleWords
 	case a.AutoReject:
 		o.Status, o.Reason, o.By = comment.StatusRejected, comment.ReasonAdHominem, "classifier"
-	case !o.Flagged && standing == comment.StandingTrusted && site.Mode == comment.ModeAutoApproveTrusted && a.EmailVerified:
+	case !o.Flagged && standing == comment.StandingTrusted && site.Mode == comment.ModeTrusted && a.EmailVerified:
 		o.Status, o.By = comment.StatusApproved, "trusted commenter"
 	}
 	return o
@@ -77,6 +82,16 @@ func (a Assessment) Initial(site comment.Site, standing comment.Standing) Outcom
 // Policy assesses new comments for one server.
 type Policy struct {
 	Classifier Classifier // nil: no scoring
+	// Disposable is the list of disposable-email domains; nil means the
+	// list built into the binary (DisposableDomains).
+	Disposable *DomainSet
+}
+
+func (p Policy) disposable() *DomainSet {
+	if p.Disposable != nil {
+		return p.Disposable
+	}
+	return builtinDisposable
 }
 
 // Threshold returns the flag threshold in force on a site.

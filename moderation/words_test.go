@@ -72,7 +72,7 @@ func (f fixedClassifier) FlagThreshold() float64                 { return 0.7 }
 func TestInitial(t *testing.T) {
 	site := comment.Site{ID: "s", BannedWords: []string{"casino"}, SuspectWords: []string{"moron"}, LinkLimit: 1, AutoRejectThreshold: 0.98}
 	auto := site
-	auto.Mode = comment.ModeAutoApproveTrusted
+	auto.Mode = comment.ModeTrusted
 	tests := []struct {
 		name     string
 		site     comment.Site
@@ -89,7 +89,7 @@ func TestInitial(t *testing.T) {
 		{"TrustedButFlagged", auto, 0.8, comment.StandingTrusted, "fine", Outcome{Status: comment.StatusPending, Flagged: true}},
 		{"TrustedButSuspect", auto, 0.1, comment.StandingTrusted, "what a moron", Outcome{Status: comment.StatusPending, Flagged: true}},
 		{"TooManyLinks", site, 0.1, comment.StandingNone, "https://a.example https://b.example", Outcome{Status: comment.StatusPending, Flagged: true}},
-		{"BannedWord", auto, 0.1, comment.StandingTrusted, "Best CASINO", Outcome{Status: comment.StatusRejected, Reason: comment.ReasonOther, Note: "banned word", By: "word list"}},
+		{"BannedWord", auto, 0.1, comment.StandingTrusted, "Best CASINO", Outcome{Status: comment.StatusRejected, Reason: comment.ReasonOther, Note: "banned word", By: "words"}},
 		{"AutoReject", site, 0.99, comment.StandingNone, "x", Outcome{Status: comment.StatusRejected, Flagged: true, Reason: comment.ReasonAdHominem, By: "classifier"}},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,8 @@
     en: {
       heading: "Share your point of view",
       notice: "Your comment will be posted pending moderator approval. No ad hominem attacks will be posted.",
+      noticePost: "Your comment appears at once; moderators may remove it. No ad hominem attacks will be posted.",
+      picks: "Editors' picks",
       emailNotice: "Your email address will not be published.",
       requiredNotice: "Required fields are marked *",
       name: "Name", email: "Email", website: "Website", body: "Comment",
@@ -65,6 +67,8 @@
     fr: {
       heading: "Donnez votre point de vue",
       notice: "Votre commentaire sera publié après validation par un modérateur. Aucune attaque ad hominem ne sera publiée.",
+      noticePost: "Votre commentaire paraît aussitôt ; les modérateurs peuvent le retirer. Aucune attaque ad hominem ne sera publiée.",
+      picks: "Choix de la rédaction",
       emailNotice: "Votre adresse e-mail ne sera pas publiée.",
       requiredNotice: "Les champs obligatoires sont marqués *",
       name: "Nom", email: "E-mail", website: "Site web", body: "Commentaire",
@@ -201,6 +205,8 @@
       ]);
     }
     var emailNoticeID = uid + "email-notice";
+    // The form's promise follows the article's moderation mode (promiseFor).
+    var promise = el("span", { "class": "promise", text: T.notice });
     var status = el("div", { "class": "status", role: "alert" });
     var warn = el("div", { "class": "warn", hidden: true, role: "alertdialog", "aria-labelledby": uid + "warn-title", "aria-describedby": uid + "warn-text" });
     var sendBtn = el("button", { type: "submit", "class": "send", text: T.send });
@@ -210,7 +216,7 @@
     var form = el("form", { "class": "form", novalidate: true, "aria-labelledby": uid + "heading", onsubmit: onSubmit }, [
       el("h2", { id: uid + "heading", text: T.heading }),
       replying,
-      el("p", { "class": "notice" }, [T.notice + " ", el("span", { id: emailNoticeID, text: T.emailNotice }), " " + T.requiredNotice]),
+      el("p", { "class": "notice" }, [promise, " ", el("span", { id: emailNoticeID, text: T.emailNotice }), " " + T.requiredNotice]),
       field("name", "text", true, { autocomplete: "name", maxlength: "80" }),
       field("email", "email", true, { autocomplete: "email" }, emailNoticeID),
       field("website", "url", false, { autocomplete: "url", placeholder: "https://" }),
@@ -356,7 +362,7 @@
         var mine = load(ownKey) || [];
         mine.push({ id: r.json.id, token: r.json.edit_token });
         store(ownKey, mine);
-        var c = { id: r.json.id, parent_id: parentID, author: { name: v.name, website: req.website }, status: "pending", message: r.json.message, body: v.body, can_edit: true };
+        var c = { id: r.json.id, parent_id: parentID, author: { name: v.name, website: req.website }, status: r.json.status || "pending", message: r.json.message, body: v.body, can_edit: true };
         fields.body.input.value = "";
         confirmed = false;
         var node = placeOwn(c, null);
@@ -681,6 +687,8 @@
         var th = r.json;
         if (!more) { list.textContent = ""; closeReply(); }
         closed = th.article.closed;
+        promise.textContent = promiseFor(T, th.article.mode);
+        if (!more) showPicks(th.picks || []);
         formSlot.hidden = closed;
         threadMsg.textContent = closed ? T.closed : "";
         setCount(th.article.comment_count);
@@ -695,6 +703,21 @@
         moreBtn.hidden = !next;
         host.dispatchEvent(new CustomEvent("parley:thread", { detail: { comments: th.comments.length, more: more } }));
       }, function () { moreBtn.disabled = false; threadMsg.textContent = T.loadFailed; });
+    }
+    // showPicks puts the comments editors featured above the thread.
+    var picksBox = null;
+    function showPicks(picks) {
+      if (picksBox) { picksBox.remove(); picksBox = null; }
+      if (!picks.length) return;
+      var items = picks.map(function (c) {
+        var body = el("div", { "class": "body", dir: "auto" });
+        body.innerHTML = c.html;
+        return el("li", {}, [el("article", { "aria-label": c.author.name }, [
+          el("header", {}, [el("span", { "class": "author", dir: "auto", text: c.author.name }), " ",
+            el("time", { datetime: c.created_at, text: fmtTime(c.created_at) })]), body])]);
+      });
+      picksBox = el("section", { "class": "picks", "aria-labelledby": uid + "picks" }, [el("h3", { id: uid + "picks", text: T.picks }), el("ol", {}, items)]);
+      own.parentNode.insertBefore(picksBox, own);
     }
     function setCount(n) { total = n; countH.textContent = T.count(n); }
 
@@ -817,6 +840,13 @@
     var hosts = document.querySelectorAll("[data-parley]");
     for (var i = 0; i < hosts.length; i++) if (!hosts[i].shadowRoot) Widget(hosts[i]);
   }
+  // promiseFor is the form's promise under an article's moderation mode:
+  // in postmoderate mode a comment appears at once, so the form says so
+  // instead of promising moderation first.
+  function promiseFor(T, mode) {
+    return mode === "postmoderate" ? T.noticePost : T.notice;
+  }
+
   // The snippet's placeholder comes before the script, so it is usually in
   // the document already: start at once, and again for any that follow.
   start();

@@ -59,7 +59,10 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 }
 
 func cmdSite(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list | site identity ID [--verify on|off] [--require-sso on|off] [--jwks-url URL|none] [--sso-secret-file FILE|none]\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
+	if len(args) > 0 && args[0] == "set" {
+		return cmdSiteSet(ctx, e, args[1:])
+	}
+	fs := newFlagSet(e, "site", "site add ID --origin URL [--origin URL...] | site list | site set ID --mode ... (see site set -h) | site identity ID [--verify on|off] [--require-sso on|off] [--jwks-url URL|none] [--sso-secret-file FILE|none]\n\nA site is one newsroom property. Its origins (scheme://host[:port]) are where\narticles live and where the widget may post from.")
 	var d dataFlags
 	d.register(fs, e)
 	d.registerLogLevel(fs, e)

@@ -176,7 +176,7 @@ func TestVerificationGatesTrustEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		site, _ := store.Site(ctx, "news")
-		site.Mode = comment.ModeAutoApproveTrusted
+		site.Mode = comment.ModeTrusted
 		if err := store.UpdateSite(ctx, site); err != nil {
 			t.Fatal(err)
 		}

@@ -89,10 +89,13 @@ var (
 // PARLEY_DB) names the server database whose moderator decisions
 // `train --decisions` learns from and `eval` reports on.
 func cmdModel(ctx context.Context, e env, args []string) error {
+	if len(args) > 0 && args[0] == "simulate" {
+		return cmdSimulate(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		var usage bytes.Buffer
 		classify.RunCommand(ctx, nil, e.stdin, &usage, &usage, e.getenv, nil)
-		fmt.Fprintf(e.stdout, "Usage: parley model train|eval|score|explain [flags]\n\nAdd --db FILE to learn from (train --decisions) or report on (eval) a server's moderator decisions.\n\n%s", usage.String())
+		fmt.Fprintf(e.stdout, "Usage: parley model train|eval|score|explain|simulate [flags]\n\nAdd --db FILE to learn from (train --decisions) or report on (eval) a server's moderator decisions.\n\n%s", usage.String())
 		if len(args) == 0 {
 			return usagef("model: say train, eval, score or explain")
 		}

@@ -41,6 +41,8 @@ type serveConfig struct {
 	ipRetention time.Duration
 	drain       time.Duration
 	modelFile   string
+	// disposableFile replaces the built-in disposable-email domains.
+	disposableFile string
 	opsConfig
 	// ipv6Prefix groups IPv6 clients for rate limits.
 	ipv6Prefix int
@@ -65,6 +67,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.IntVar(&c.ipv6Prefix, "ipv6-prefix", 64, "IPv6 clients share rate limits by this prefix length: 64, 56 or 48")
 	fs.IntVar(&c.maxReplyDepth, "max-reply-depth", httpapi.DefaultMaxReplyDepth, "replies nest at most this deep; a reply to a comment at the cap is stored under that comment's parent")
 	fs.StringVar(&c.modelFile, "model", e.getenv("PARLEY_MODEL"), "ad hominem model file (env PARLEY_MODEL); default the embedded model")
+	fs.StringVar(&c.disposableFile, "disposable-domains", e.getenv("PARLEY_DISPOSABLE_DOMAINS"), "file of disposable-email domains, one a line, replacing the built-in list (env PARLEY_DISPOSABLE_DOMAINS)")
 	c.opsConfig.register(fs, e)
 	c.mailConfig.register(fs, e)
 }
@@ -131,6 +134,8 @@ type app struct {
 	mounts  map[string]http.Handler
 	// classifier scores every new comment for personal attacks.
 	classifier moderation.Classifier
+	// disposable is the disposable-email list in force (nil: the built-in one).
+	disposable *moderation.DomainSet
 	// bus and limiters are shared with other instances on PostgreSQL; nil
 	// (the in-process defaults) on SQLite.
 	bus      httpapi.Bus
@@ -199,6 +204,10 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	mounts := map[string]http.Handler{}
 	mountWidget(mounts)
 	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls, stdout: e.stdout}
+	if a.disposable, err = loadDisposable(cfg.disposableFile); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := a.shareState(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -255,7 +264,7 @@ func mountWidget(mounts map[string]http.Handler) {
 // serve builds the API with the app's mounts and serves until ctx ends, then
 // drains requests in flight.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
-	policy := moderation.Policy{Classifier: a.classifier}
+	policy := moderation.Policy{Classifier: a.classifier, Disposable: a.disposable}
 	var live events.Events = events.NewBroadcaster()
 	if a.sharedEvents {
 		// Moderators on every instance see every instance's events.

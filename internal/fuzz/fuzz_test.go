@@ -48,6 +48,12 @@ func (m *memStore) TrustedNames(context.Context, string) ([]comment.NameHolder, 
 	return nil, nil
 }
 
+// RecentComments is what the moderation rules read; the fuzzed
+// submissions have no history.
+func (m *memStore) RecentComments(context.Context, comment.RecentQuery) ([]comment.Comment, error) {
+	return nil, nil
+}
+
 func (m *memStore) AddressBan(context.Context, string, []byte, time.Time) (comment.AddressBan, error) {
 	return comment.AddressBan{}, comment.Errorf(comment.CodeNotFound, "No ban.")
 }

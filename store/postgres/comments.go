@@ -202,12 +202,16 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
+		holds, err := json.Marshal(nonNil(c.Holds))
+		if err != nil {
+			return storeErr(err, "Comment")
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
+			email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format, holds)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`,
 			c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 			nonNil(c.EmailCipher), nonNil(c.EmailHMAC), nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), nonNil(c.EditTokenHash),
-			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format)).Scan(&c.ID)
+			c.Score, c.Flagged, string(spans), string(c.Reason), c.Note, ts(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format), string(holds)).Scan(&c.ID)
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
@@ -242,18 +246,18 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
 	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format,
-	c.sso_sub, c.awaiting_verification`
+	c.sso_sub, c.awaiting_verification, c.holds`
 
 func scanComment(row pgx.Row) (comment.Comment, error) {
 	var c comment.Comment
 	var parent, root, revisionOf *int64
 	var decided, edited *time.Time
 	var status, reason string
-	var spans []byte
+	var spans, holds []byte
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &c.ArticleTitleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &c.Flagged, &spans,
 		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format,
-		&c.SSOSub, &c.AwaitingVerification)
+		&c.SSOSub, &c.AwaitingVerification, &holds)
 	if err != nil {
 		return c, err
 	}
@@ -276,6 +280,11 @@ func scanComment(row pgx.Row) (comment.Comment, error) {
 	}
 	if len(spans) > 0 && string(spans) != "[]" {
 		if err := json.Unmarshal(spans, &c.Spans); err != nil {
+			return c, err
+		}
+	}
+	if len(holds) > 0 && string(holds) != "[]" {
+		if err := json.Unmarshal(holds, &c.Holds); err != nil {
 			return c, err
 		}
 	}
@@ -374,7 +383,7 @@ func queryComments(ctx context.Context, q interface {
 	return out, storeErr(rows.Err(), "Comment")
 }
 
-func queueSQL(bySite, after, search, flaggedOnly bool) string {
+func queueSQL(bySite, after, search, flaggedOnly, byRule bool) string {
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
 	n := 1
 	arg := func() string { s := "$" + strconv.Itoa(n); n++; return s }
@@ -390,6 +399,9 @@ func queueSQL(bySite, after, search, flaggedOnly bool) string {
 		x := arg()
 		q += ` AND (strpos(lower(c.body), ` + x + `) > 0 OR strpos(lower(c.author_name), ` + x + `) > 0 OR strpos(lower(c.author_website), ` + x + `) > 0
 			OR strpos(lower(a.title), ` + x + `) > 0 OR strpos(lower(a.url), ` + x + `) > 0)`
+	}
+	if byRule {
+		q += ` AND c.holds @> jsonb_build_array(jsonb_build_object('rule', ` + arg() + `::text))`
 	}
 	if after {
 		f := arg()
@@ -413,11 +425,14 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		// match the same comments.
 		args = append(args, asciiLower(q.Search))
 	}
+	if q.Rule != "" {
+		args = append(args, q.Rule)
+	}
 	if !q.After.IsZero() {
 		args = append(args, q.After.Flagged, ts(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit)
-	return queryComments(ctx, s.pool, queueSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly), args...)
+	return queryComments(ctx, s.pool, queueSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly, q.Rule != ""), args...)
 }
 
 func asciiLower(s string) string {

@@ -363,7 +363,7 @@ func TestTwoInstancesAutoApproved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.Mode = comment.ModeAutoApproveTrusted
+	site.Mode = comment.ModeTrusted
 	if err := a.store.UpdateSite(ctx, site); err != nil {
 		t.Fatal(err)
 	}

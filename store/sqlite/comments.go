@@ -197,10 +197,14 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 	if err != nil {
 		return storeErr(err, "Comment")
 	}
+	holds, err := json.Marshal(nonNil(c.Holds))
+	if err != nil {
+		return storeErr(err, "Comment")
+	}
 	res, err := tx.ExecContext(ctx, qInsertComment,
 		c.SiteID, a.ID, nullID(c.ParentID), nullID(c.RootID), c.AuthorName, c.AuthorWebsite,
 		c.EmailCipher, c.EmailHMAC, nullBytes(c.IPHash), c.Body, c.HTML, string(c.Status), c.EditTokenHash,
-		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format))
+		c.Score, boolInt(c.Flagged), string(spans), string(c.Reason), c.Note, micro(c.CreatedAt), nullTime(c.DecidedAt), c.DecidedBy, string(c.Format), string(holds))
 	if err != nil {
 		return storeErr(err, "Comment")
 	}
@@ -234,19 +238,19 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
 	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format,
-	c.sso_sub, c.awaiting_verification`
+	c.sso_sub, c.awaiting_verification, c.holds`
 
 func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var c comment.Comment
 	var parent, root, decided, revisionOf, edited sql.NullInt64
 	var titleVerified int
-	var status, spans, reason string
+	var status, spans, reason, holds string
 	var flagged, awaiting int
 	var created int64
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &titleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
 		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format,
-		&c.SSOSub, &awaiting)
+		&c.SSOSub, &awaiting, &holds)
 	if err != nil {
 		return c, err
 	}
@@ -263,6 +267,11 @@ func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	}
 	if spans != "" && spans != "[]" {
 		if err := json.Unmarshal([]byte(spans), &c.Spans); err != nil {
+			return c, err
+		}
+	}
+	if holds != "" && holds != "[]" {
+		if err := json.Unmarshal([]byte(holds), &c.Holds); err != nil {
 			return c, err
 		}
 	}
@@ -360,10 +369,10 @@ func queryComments(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 }
 
 func queueSQL(bySite, after bool) string {
-	return queueSearchSQL(bySite, after, false, false)
+	return queueSearchSQL(bySite, after, false, false, false)
 }
 
-func queueSearchSQL(bySite, after, search, flaggedOnly bool) string {
+func queueSearchSQL(bySite, after, search, flaggedOnly, byRule bool) string {
 	q := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id WHERE `
 	if bySite {
 		q += `c.site_id = ? AND `
@@ -375,6 +384,9 @@ func queueSearchSQL(bySite, after, search, flaggedOnly bool) string {
 	if search {
 		q += ` AND (instr(lower(c.body), ?) > 0 OR instr(lower(c.author_name), ?) > 0 OR instr(lower(c.author_website), ?) > 0
 			OR instr(lower(a.title), ?) > 0 OR instr(lower(a.url), ?) > 0)`
+	}
+	if byRule {
+		q += ` AND EXISTS (SELECT 1 FROM json_each(c.holds) h WHERE json_extract(h.value, '$.rule') = ?)`
 	}
 	if after {
 		q += ` AND (c.flagged < ? OR (c.flagged = ? AND (c.created_at, c.id) > (?, ?)))`
@@ -396,6 +408,9 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		needle := strings.ToLower(q.Search)
 		args = append(args, needle, needle, needle, needle, needle)
 	}
+	if q.Rule != "" {
+		args = append(args, q.Rule)
+	}
 	if !q.After.IsZero() {
 		f := boolInt(q.After.Flagged)
 		args = append(args, f, f, micro(q.After.CreatedAt), q.After.ID)
@@ -406,7 +421,7 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		return nil, storeErr(err, "Queue")
 	}
 	defer tx.Rollback()
-	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly), args...)
+	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly, q.Rule != ""), args...)
 }
 
 // CountByStatus counts comments per status, from the trigger-kept counts.

@@ -17,8 +17,8 @@ const (
 	qInsertArticle = `INSERT INTO articles (site_id, url, title, created_at) VALUES (?, ?, ?, ?)`
 	qParent        = `SELECT article_id, root_id, status FROM comments WHERE id = ?`
 	qInsertComment = `INSERT INTO comments (site_id, article_id, parent_id, root_id, author_name, author_website,
-		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		email_cipher, email_hmac, ip_hash, body, html, status, edit_token_hash, score, flagged, spans, reason, note, created_at, decided_at, decided_by, format, holds)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qInsertAudit   = `INSERT INTO audit_log (at, moderator, action, comment_id, site_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qCountApproved = `UPDATE articles SET approved_count = approved_count + 1 WHERE id = ?`
 	qSavepoint     = `SAVEPOINT submission`

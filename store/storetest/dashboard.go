@@ -28,7 +28,7 @@ var dashboardTests = []struct {
 func testSiteSettings(t *testing.T, s comment.Store) {
 	ctx := context.Background()
 	want := comment.Site{ID: "a", Origins: []string{"https://a.example"}, FlagThreshold: 0.5, AutoRejectThreshold: 0.97,
-		Mode: comment.ModeAutoApproveTrusted, BannedWords: []string{"viagra", "café"}, SuspectWords: []string{"idiot"}, LinkLimit: 2, CreatedAt: t0}
+		Mode: comment.ModeTrusted, BannedWords: []string{"viagra", "café"}, SuspectWords: []string{"idiot"}, LinkLimit: 2, CreatedAt: t0}
 	if err := s.CreateSite(ctx, want); err != nil {
 		t.Fatal(err)
 	}

@@ -53,6 +53,8 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, outboxTests...)
 	tests = append(tests, identityTests...)
 	tests = append(tests, webhookTests...)
+	tests = append(tests, policyTests...)
+	tests = append(tests, pickTests...)
 	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

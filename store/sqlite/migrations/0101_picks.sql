@@ -1,0 +1,7 @@
+-- Editors' picks: the published comments an editor featured on their
+-- article, and who featured them when.
+CREATE TABLE comment_picks (
+    comment_id  INTEGER PRIMARY KEY REFERENCES comments(id) ON DELETE CASCADE,
+    featured_by TEXT NOT NULL,
+    featured_at INTEGER NOT NULL
+);
