@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/comment"
-	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/httpapi"
 	"github.com/parleyhq/parley/moderation"
+	"github.com/parleyhq/parley/secret"
 )
 
 // attackClassifier scores a body with ATTACK in it 0.9, others 0.1.
