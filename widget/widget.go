@@ -49,7 +49,7 @@ func build() bundle {
 	if !strings.Contains(embedJS, cssPlaceholder) {
 		panic("widget: embed.js lacks the CSS placeholder")
 	}
-	js := []byte(strings.Replace(embedJS, cssPlaceholder, string(css), 1))
+	js := []byte(strings.Replace(stripLineComments(embedJS), cssPlaceholder, string(css), 1))
 	sum := sha256.Sum256(js)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
@@ -136,4 +136,20 @@ func Snippet(baseURL, site, articleURL, title, lang string) template.HTML {
 		panic(err) // fixed template over strings: a failure is a bug
 	}
 	return template.HTML(b.String())
+}
+
+// stripLineComments drops the lines of embed.js that are only a // comment:
+// they are for the people reading the source, not for every reader's
+// browser. (Template literals in embed.js never hold such a line; the
+// widget's browser tests run the script as served.)
+func stripLineComments(js string) string {
+	var b strings.Builder
+	b.Grow(len(js))
+	for line := range strings.Lines(js) {
+		if strings.HasPrefix(strings.TrimSpace(line), "//") {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }

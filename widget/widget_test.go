@@ -127,3 +127,20 @@ func TestSnippet(t *testing.T) {
 		t.Error("an empty lang must leave data-lang out")
 	}
 }
+
+// The served script drops the source's comment lines, which is safe only
+// while embed.js has no template literal (whose lines a comment-looking
+// line could belong to).
+func TestServedWithoutCommentLines(t *testing.T) {
+	if strings.Contains(embedJS, "`") {
+		t.Fatal("embed.js has a template literal: stripping comment lines may change it")
+	}
+	for line := range strings.Lines(string(Script())) {
+		if strings.HasPrefix(strings.TrimSpace(line), "//") {
+			t.Fatalf("served script keeps a comment line: %q", line)
+		}
+	}
+	if !strings.Contains(embedJS, "\n  // ") {
+		t.Fatal("the source has no comment lines: this test checks nothing")
+	}
+}

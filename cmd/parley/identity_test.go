@@ -185,9 +185,14 @@ func TestVerificationGatesTrustEndToEnd(t *testing.T) {
 	base, _ := startServer(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn")
 	c := client{t: t, base: base, token: token}
 	article := "https://news.example/world/talks"
+	// Each comment says something new: the same text again would be held
+	// by the repeat rule, whoever wrote it.
+	sent := 0
 	post := func(key string) map[string]any {
 		t.Helper()
-		body := map[string]any{"site": "news", "article_url": article, "name": "Ada", "email": "ada@example.com", "body": "The hotline is a start."}
+		sent++
+		text := fmt.Sprintf("The hotline is a start, thought number %d: %s.", sent, strings.Repeat("and more ", sent))
+		body := map[string]any{"site": "news", "article_url": article, "name": "Ada", "email": "ada@example.com", "body": text}
 		if key != "" {
 			body["commenter_key"] = key
 		}
