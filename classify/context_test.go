@@ -131,8 +131,8 @@ func TestLicensedOnlyRecipe(t *testing.T) {
 	for _, e := range kv {
 		texts, ys = append(texts, e.Text), append(ys, e.Y)
 	}
-	if auc := rocAUC(scoreAll(m, texts), ys); auc < 0.62 || auc > 0.64 {
-		t.Errorf("licensed-only Kaggle verification AUC %.4f, docs say 0.624", auc)
+	if auc := rocAUC(scoreAll(m, texts), ys); auc < 0.637 || auc > 0.657 {
+		t.Errorf("licensed-only Kaggle verification AUC %.4f, docs say 0.647", auc)
 	}
 	var att, ok int
 	for _, c := range contrastAll() {
@@ -144,7 +144,7 @@ func TestLicensedOnlyRecipe(t *testing.T) {
 		}
 	}
 	if f := float64(ok) / float64(att); f < 0.985 {
-		t.Errorf("licensed-only model flags %d of %d test attacks (%.3f), docs say 0.99", ok, att, f)
+		t.Errorf("licensed-only model flags %d of %d test attacks (%.3f), docs say 1.00", ok, att, f)
 	}
 }
 

@@ -369,7 +369,9 @@ const (
 
 // orderFeatures adds features that read word order beyond adjacent
 // n-grams: skip-bigrams (the first word, the second and their distance,
-// 2..orderSpan tokens apart), and the first and last word of the comment.
+// 2..orderSpan tokens apart), each word within two tokens of a person or a
+// thing reference keyed by that kind, and the first and last word of the
+// comment.
 func (e *extractor) orderFeatures() {
 	n := int32(len(e.th))
 	if n == 0 {
@@ -378,6 +380,20 @@ func (e *extractor) orderFeatures() {
 	for i := int32(0); i < n; i++ {
 		for d := int32(2); d <= orderSpan && i+d < n; d++ {
 			e.feats = append(e.feats, feat{mix((e.th[i]*fnvPrime^e.th[i+d])*fnvPrime ^ seedSkip + uint64(d)), i, i + d})
+		}
+	}
+	// A word within two tokens of a reference to a person or a thing,
+	// keyed by that kind: "stupid idea", "idea is stupid" vs "stupid man".
+	for i := int32(0); i < n; i++ {
+		k := e.kinds[i] &^ 0x80
+		if k != targetThing && k != targetPerson {
+			continue
+		}
+		for j := i - 2; j <= i+2; j++ {
+			if j < 0 || j >= n || j == i || e.kinds[j] != targetNone {
+				continue
+			}
+			e.feats = append(e.feats, feat{mix((e.th[j]^seedEdge)*fnvPrime + uint64(k)), min(i, j), max(i, j)})
 		}
 	}
 	e.feats = append(e.feats, feat{mix(e.th[0] ^ seedEdge), 0, 0})
