@@ -25,10 +25,21 @@ func BenchmarkScore(b *testing.B) {
 	m := Default()
 	cs := benchComments()
 	b.ResetTimer()
+	cpu := cpuSeconds()
 	for i := 0; b.Loop(); i++ {
 		m.Score(cs[i%len(cs)])
 	}
+	reportSpeed(b, cpu)
+}
+
+// reportSpeed reports comments per second of wall-clock time and, where
+// the platform tells, per CPU-second (run with -cpu 1: then one core's
+// throughput even when other processes share the machine).
+func reportSpeed(b *testing.B, cpuStart float64) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "comments/s")
+	if d := cpuSeconds() - cpuStart; d > 0 && cpuStart > 0 {
+		b.ReportMetric(float64(b.N)/d, "comments/cpu-s")
+	}
 }
 
 func BenchmarkLoad(b *testing.B) {
@@ -47,8 +58,9 @@ func BenchmarkScoreContext(b *testing.B) {
 	cs := benchComments()
 	c := Context{Parent: "The hotline is a start, but the patrol question decides everything, and the treaty draft leaves it open.", ParentAuthor: "Marta Olsen"}
 	b.ResetTimer()
+	cpu := cpuSeconds()
 	for i := 0; b.Loop(); i++ {
 		m.ScoreContext(cs[i%len(cs)], c)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "comments/s")
+	reportSpeed(b, cpu)
 }

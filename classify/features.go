@@ -29,6 +29,13 @@ const (
 // lexCues switches the lexicon cue features on (see lexicon.go).
 var lexCues = true
 
+// orderFeats switches the word-order features on (orderFeatures); the
+// OLID heads never use them (head NoOrder).
+var orderFeats = true
+
+// orderSpan is the longest distance of a skip-bigram (see orderFeatures).
+const orderSpan = 3
+
 // feat is one feature occurrence: its 32-bit hash and the tokens [t0, t1]
 // it came from.
 type feat struct {
@@ -135,12 +142,15 @@ type extractor struct {
 	contrib []float32
 	order   []int32
 	nWord   int // feats[:nWord] are word-group features, the rest char
-	nBase   int // feats[nBase:nWord] are the lexicon cues
+	nBase   int // feats[nBase:nLex] are the lexicon cues
+	nLex    int // feats[nLex:nWord] are the word-order features
 	// context (context.go): set by ScoreContext, nil otherwise
 	cx     *ctxState
 	who    []uint8 // per kept token: whoParent, whoAuthor or 0
 	kept   []token
 	quoted int // tokens left out because they quote the parent
+	// noOrder: no word-order features (a model file trained without them)
+	noOrder bool
 }
 
 // extract tokenises text and fills e.feats. Word-group features come first.
@@ -192,6 +202,10 @@ func (e *extractor) extract(text string) []token {
 	e.nBase = len(e.feats)
 	if lexCues {
 		e.lexCues(toks, buf, text)
+	}
+	e.nLex = len(e.feats)
+	if orderFeats && !e.noOrder {
+		e.orderFeatures()
 	}
 	e.nWord = len(e.feats)
 
@@ -346,4 +360,42 @@ func isName(text string, t token) bool {
 		return true
 	}
 	return false
+}
+
+const (
+	seedSkip = 0x6a09e667f3bcc909
+	seedEdge = 0xbb67ae8584caa73b
+)
+
+// orderFeatures adds features that read word order beyond adjacent
+// n-grams: skip-bigrams (the first word, the second and their distance,
+// 2..orderSpan tokens apart), each word within two tokens of a person or a
+// thing reference keyed by that kind, and the first and last word of the
+// comment.
+func (e *extractor) orderFeatures() {
+	n := int32(len(e.th))
+	if n == 0 {
+		return
+	}
+	for i := int32(0); i < n; i++ {
+		for d := int32(2); d <= orderSpan && i+d < n; d++ {
+			e.feats = append(e.feats, feat{mix((e.th[i]*fnvPrime^e.th[i+d])*fnvPrime ^ seedSkip + uint64(d)), i, i + d})
+		}
+	}
+	// A word within two tokens of a reference to a person or a thing,
+	// keyed by that kind: "stupid idea", "idea is stupid" vs "stupid man".
+	for i := int32(0); i < n; i++ {
+		k := e.kinds[i] &^ 0x80
+		if k != targetThing && k != targetPerson {
+			continue
+		}
+		for j := i - 2; j <= i+2; j++ {
+			if j < 0 || j >= n || j == i || e.kinds[j] != targetNone {
+				continue
+			}
+			e.feats = append(e.feats, feat{mix((e.th[j]^seedEdge)*fnvPrime + uint64(k)), min(i, j), max(i, j)})
+		}
+	}
+	e.feats = append(e.feats, feat{mix(e.th[0] ^ seedEdge), 0, 0})
+	e.feats = append(e.feats, feat{mix(e.th[n-1] ^ seedEdge + 1), n - 1, n - 1})
 }

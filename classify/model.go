@@ -51,6 +51,9 @@ type fileHeader struct {
 	PlattA        float64      `json:"platt_a"`
 	PlattB        float64      `json:"platt_b"`
 	Heads         []headHeader `json:"heads"`
+	// WordOrder: the model was trained with the word-order features (v5
+	// on); a file without it is scored without them, as it was trained.
+	WordOrder bool `json:"word_order,omitempty"`
 }
 
 type headHeader struct {
@@ -58,8 +61,9 @@ type headHeader struct {
 	Bits      int     `json:"bits"`
 	Bias      float64 `json:"bias"`
 	Scale     float64 `json:"scale"`
-	Threshold float64 `json:"threshold"`        // decision threshold (binary) or offset (one-vs-rest)
-	NoLex     bool    `json:"no_lex,omitempty"` // the head ignores the lexicon cues
+	Threshold float64 `json:"threshold"`          // decision threshold (binary) or offset (one-vs-rest)
+	NoLex     bool    `json:"no_lex,omitempty"`   // the head ignores the lexicon cues
+	NoOrder   bool    `json:"no_order,omitempty"` // the head ignores the word-order features
 }
 
 // head is one linear classifier over the shared hashed features.
@@ -201,7 +205,8 @@ func newHead(hh headHeader) *head {
 }
 
 func (m *Model) init() {
-	m.pool.New = func() any { return new(extractor) }
+	noOrder := !m.hdr.WordOrder
+	m.pool.New = func() any { return &extractor{noOrder: noOrder} }
 }
 
 func (m *Model) head(name string) *head {
@@ -254,21 +259,49 @@ func (m *Model) encode() []byte {
 // margin is the raw linear score of one head over extracted features.
 func (h *head) margin(e *extractor) float64 {
 	var sw, sc float32
-	word := e.feats[:e.nWord]
-	if h.NoLex {
-		word = e.feats[:e.nBase]
-	}
-	for _, f := range word {
-		sw += h.book[uint8(h.codes[f.h&h.mask])]
+	if !h.NoLex && !h.NoOrder {
+		for _, f := range e.feats[:e.nWord] {
+			sw += h.book[uint8(h.codes[f.h&h.mask])]
+		}
+	} else {
+		for _, f := range e.feats[:e.nBase] {
+			sw += h.book[uint8(h.codes[f.h&h.mask])]
+		}
+		if !h.NoLex {
+			for _, f := range e.feats[e.nBase:e.nLex] {
+				sw += h.book[uint8(h.codes[f.h&h.mask])]
+			}
+		}
+		if !h.NoOrder {
+			for _, f := range e.feats[e.nLex:e.nWord] {
+				sw += h.book[uint8(h.codes[f.h&h.mask])]
+			}
+		}
 	}
 	for _, f := range e.feats[e.nWord:] {
 		sc += h.book[uint8(h.codes[f.h&h.mask])]
 	}
 	nw, nc := groupNorms(e)
-	if h.NoLex && e.nBase > 0 {
-		nw = 1 / math.Sqrt(float64(e.nBase))
+	if h.NoLex || h.NoOrder {
+		nw = float64(wordNorm(e.nBase, e.nLex, e.nWord, h.NoLex, h.NoOrder))
 	}
 	return h.Bias + float64(sw)*nw + float64(sc)*nc
+}
+
+// wordNorm is 1/sqrt(count) of the word-group features a head uses, as
+// float32 (the training code stores it so).
+func wordNorm(nBase, nLex, nWord int, noLex, noOrder bool) float32 {
+	n := nBase
+	if !noLex {
+		n += nLex - nBase
+	}
+	if !noOrder {
+		n += nWord - nLex
+	}
+	if n == 0 {
+		return 0
+	}
+	return float32(1 / math.Sqrt(float64(n)))
 }
 
 // groupNorms returns 1/sqrt(count) for the word and character groups, so

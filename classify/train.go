@@ -53,8 +53,14 @@ type recipe struct {
 	NBAux     bool    // also for the OLID heads
 	LexAux    bool    // the OLID heads use the lexicon cues too
 	LexSelect bool    // OLID A and B heads: use the lexicon cues where they help on the held-out tenth
+	BagB      int     // > 1: the OLID B head is the mean of the weights of BagB fits with different seeds
+	BagAux    int     // > 1: likewise for every OLID head
+	AuxL1     float64 // > 0: L1 of the OLID heads (0 = L1)
+	BalanceB  bool    // OLID B head: weight the classes to equal total weight
+	EpochsB   int     // > 0: epochs of the OLID B head
 
-	noLex bool // set internally: train a head without the lexicon cues
+	noLex   bool // set internally: train a head without the lexicon cues
+	noOrder bool // set internally: train a head without the word-order features
 
 	// LicensedOnly trains on the sources that state a license or are
 	// Parley's own: the seeds and the moderators' decisions. It leaves out
@@ -64,7 +70,7 @@ type recipe struct {
 }
 
 var shippedRecipe = recipe{
-	Name:     "adhominem-v4",
+	Name:     "adhominem-v5",
 	Seed:     20260301,
 	Epochs:   6,
 	MainBits: 20,
@@ -106,9 +112,12 @@ type corpus struct {
 type docFeats struct {
 	h     []uint32
 	nWord int32
-	nBase int32 // h[nBase:nWord] are the lexicon cues
+	nBase int32 // h[nBase:nLex] are the lexicon cues
+	nLex  int32 // h[nLex:nWord] are the word-order features
 	nw    float32
 	nwB   float32 // word norm without the lexicon cues
+	nwO   float32 // word norm without the word-order features
+	nwBO  float32 // word norm without either
 	nc    float32
 }
 
@@ -271,9 +280,10 @@ func featuresOf(e *extractor, text string) *docFeats {
 	nw, nc := groupNorms(e)
 	d.nw, d.nc = float32(nw), float32(nc)
 	d.nBase = int32(e.nBase)
-	if e.nBase > 0 {
-		d.nwB = float32(1 / math.Sqrt(float64(e.nBase)))
-	}
+	d.nLex = int32(e.nLex)
+	d.nwB = wordNorm(e.nBase, e.nLex, e.nWord, true, false)
+	d.nwO = wordNorm(e.nBase, e.nLex, e.nWord, false, true)
+	d.nwBO = wordNorm(e.nBase, e.nLex, e.nWord, true, true)
 	return d
 }
 
@@ -287,6 +297,7 @@ type ftrl struct {
 	bz, bn              float64   // bias, no regularisation
 	scale               []float64 // per-coordinate feature scale (NB), nil = 1
 	noLex               bool      // skip the lexicon cues
+	noOrder             bool      // skip the word-order features
 	avgBias             float64
 	avg                 []float64 // averaged weights, once training is done (nil = the last ones)
 }
@@ -368,7 +379,7 @@ func (f *ftrl) bias() float64 {
 func (f *ftrl) margin(d *docFeats) float64 {
 	var sw, sc float64
 	for k, h := range d.h {
-		if f.noLex && int32(k) >= d.nBase && int32(k) < d.nWord {
+		if f.skip(d, int32(k)) {
 			continue
 		}
 		w := f.we(h & f.mask)
@@ -378,11 +389,24 @@ func (f *ftrl) margin(d *docFeats) float64 {
 			sc += w
 		}
 	}
-	nw := d.nw
-	if f.noLex {
-		nw = d.nwB
+	return f.bias() + sw*float64(f.wordNorm(d)) + sc*float64(d.nc)
+}
+
+// skip reports whether feature k of d is one the head does not use.
+func (f *ftrl) skip(d *docFeats, k int32) bool {
+	return (f.noLex && k >= d.nBase && k < d.nLex) || (f.noOrder && k >= d.nLex && k < d.nWord)
+}
+
+func (f *ftrl) wordNorm(d *docFeats) float32 {
+	switch {
+	case f.noLex && f.noOrder:
+		return d.nwBO
+	case f.noLex:
+		return d.nwB
+	case f.noOrder:
+		return d.nwO
 	}
-	return f.bias() + sw*float64(nw) + sc*float64(d.nc)
+	return d.nw
 }
 
 func (f *ftrl) update(d *docFeats, y bool, weight float64) {
@@ -399,16 +423,13 @@ func (f *ftrl) update(d *docFeats, y bool, weight float64) {
 	}
 	upd(&f.bz, &f.bn, f.bias(), g)
 	for k, h := range d.h {
-		if f.noLex && int32(k) >= d.nBase && int32(k) < d.nWord {
+		if f.skip(d, int32(k)) {
 			continue
 		}
 		i := h & f.mask
 		x := float64(d.nc)
 		if int32(k) < d.nWord {
-			x = float64(d.nw)
-			if f.noLex {
-				x = float64(d.nwB)
-			}
+			x = float64(f.wordNorm(d))
 		}
 		if f.scale != nil {
 			x *= f.scale[i]
@@ -444,10 +465,47 @@ func (c *corpus) set(ex []example) trainSet {
 	return s
 }
 
+// fitBag trains n heads on the same rows with different seeds and returns
+// one whose weights are their mean (n <= 1: a plain fit). Averaging the
+// weights of several permutations lowers the variance a single seeded pass
+// has on a few thousand rows, at no cost in scoring.
+func fitBag(ctx context.Context, rc recipe, bits int, s trainSet, seed uint64, n int, progress func(epoch int)) (*ftrl, error) {
+	if n <= 1 {
+		return fit(ctx, rc, bits, s, seed, progress)
+	}
+	var acc []float64
+	var accBias float64
+	var last *ftrl
+	for k := 0; k < n; k++ {
+		f, err := fit(ctx, rc, bits, s, seed+uint64(k)*104729, progress)
+		if err != nil {
+			return nil, err
+		}
+		if acc == nil {
+			acc = make([]float64, len(f.z))
+		}
+		for i := range acc {
+			if f.avg != nil {
+				acc[i] += f.avg[i]
+			} else {
+				acc[i] += f.w(uint32(i))
+			}
+		}
+		accBias += f.bias()
+		last = f
+	}
+	for i := range acc {
+		acc[i] /= float64(n)
+	}
+	last.avg, last.avgBias = acc, accBias/float64(n)
+	return last, nil
+}
+
 // fit trains one head. progress is called after every epoch.
 func fit(ctx context.Context, rc recipe, bits int, s trainSet, seed uint64, progress func(epoch int)) (*ftrl, error) {
 	f := newFTRL(rc, bits)
 	f.noLex = rc.noLex
+	f.noOrder = rc.noOrder
 	if rc.NB > 0 {
 		f.scale = nbScale(s, f.mask, rc.NB, rc.NBFloor)
 	}
@@ -516,7 +574,7 @@ func quantize(name string, f *ftrl, bits int, threshold float64, keep int) *head
 	if maxW == 0 {
 		maxW = 1
 	}
-	hh := headHeader{Name: name, Bits: bits, Bias: round6(f.bias()), Scale: round6(maxW), Threshold: round6(threshold), NoLex: f.noLex}
+	hh := headHeader{Name: name, Bits: bits, Bias: round6(f.bias()), Scale: round6(maxW), Threshold: round6(threshold), NoLex: f.noLex, NoOrder: f.noOrder && orderFeats}
 	h := newHead(hh)
 	for i, w := range ws {
 		q := math.Round(127 * math.Sqrt(math.Abs(w)/hh.Scale))
@@ -672,6 +730,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 		FlagThreshold: round6(threshold),
 		PlattA:        round6(plattA),
 		PlattB:        round6(plattB),
+		WordOrder:     orderFeats,
 	}
 	m.heads = append([]*head{mainHead}, aux...)
 	m.main = mainHead
@@ -701,6 +760,10 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 	}
 	rc.AvgFrom = 0
 	rc.noLex = !rc.LexAux
+	rc.noOrder = true // the OLID heads do not use the word-order features
+	if rc.AuxL1 > 0 {
+		rc.L1 = rc.AuxL1
+	}
 	type spec struct {
 		name string
 		keep func(olidRow) bool
@@ -726,7 +789,33 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 			all = append(all, r)
 			allS.docs, allS.y, allS.w = append(allS.docs, c.feats[r.Text]), append(allS.y, sp.y(r)), append(allS.w, 1)
 		}
+		hrc := rc
+		if sp.name == HeadOLIDB {
+			if rc.BalanceB {
+				var pos float64
+				for _, y := range allS.y {
+					if y {
+						pos++
+					}
+				}
+				neg := float64(len(allS.y)) - pos
+				for i, y := range allS.y {
+					if y {
+						allS.w[i] = float64(len(allS.y)) / (2 * pos)
+					} else {
+						allS.w[i] = float64(len(allS.y)) / (2 * neg)
+					}
+				}
+			}
+			if rc.EpochsB > 0 {
+				hrc.Epochs = rc.EpochsB
+			}
+		}
 		seed := rc.Seed + 100 + uint64(si)
+		bag := rc.BagAux
+		if sp.name == HeadOLIDB && rc.BagB > bag {
+			bag = rc.BagB
+		}
 		// Out-of-sample probabilities for tuning the decision: on the
 		// held-out tenth, or (AuxFolds > 1, levels B and C) on every row
 		// from AuxFolds models each trained without that row's fold.
@@ -745,10 +834,10 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 				var fitS trainSet
 				for i, r := range all {
 					if !inFold(r) {
-						fitS.docs, fitS.y, fitS.w = append(fitS.docs, allS.docs[i]), append(fitS.y, allS.y[i]), append(fitS.w, 1)
+						fitS.docs, fitS.y, fitS.w = append(fitS.docs, allS.docs[i]), append(fitS.y, allS.y[i]), append(fitS.w, allS.w[i])
 					}
 				}
-				f, err := fit(ctx, rc, rc.AuxBits, fitS, seed+uint64(k)*7919, func(ep int) { progress(sp.name+"(cal)", ep) })
+				f, err := fitBag(ctx, rc, rc.AuxBits, fitS, seed+uint64(k)*7919, bag, func(ep int) { progress(sp.name+"(cal)", ep) })
 				if err != nil {
 					return nil, nil, err
 				}
@@ -761,7 +850,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 			}
 			return cal, probs, nil
 		}
-		cal, probs, err := oos(rc)
+		cal, probs, err := oos(hrc)
 		if err != nil {
 			return nil, err
 		}
@@ -769,7 +858,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 		for _, r := range cal {
 			ys = append(ys, sp.y(r))
 		}
-		rh := rc
+		rh := hrc
 		threshold := 0.0
 		switch sp.name {
 		case HeadOLIDA, HeadOLIDB:
@@ -778,7 +867,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 			if rc.LexSelect && rc.noLex {
 				// Model selection on the held-out rows: keep the
 				// lexicon cues for this head only if they help there.
-				rl := rc
+				rl := hrc
 				rl.noLex = false
 				_, lprobs, err := oos(rl)
 				if err != nil {
@@ -792,7 +881,7 @@ func trainOLIDHeads(ctx context.Context, c *corpus, rc recipe, exclude func(stri
 			calProbs[sp.name] = probs
 			cRows = cal
 		}
-		f, err := fit(ctx, rh, rh.AuxBits, allS, seed+1000, func(ep int) { progress(sp.name, ep) })
+		f, err := fitBag(ctx, rh, rh.AuxBits, allS, seed+1000, bag, func(ep int) { progress(sp.name, ep) })
 		if err != nil {
 			return nil, err
 		}
