@@ -49,13 +49,14 @@ const outboxCols = `id, kind, topic, site_id, comment_id, target, payload, messa
 func scanOutbox(row interface{ Scan(...any) error }) (comment.OutboxItem, error) {
 	var it comment.OutboxItem
 	var payload string
-	var next, created, sent int64
+	var next, created int64
+	var sent sql.NullInt64
 	err := row.Scan(&it.ID, &it.Kind, &it.Topic, &it.SiteID, &it.CommentID, &it.Target, &payload, &it.MessageID,
 		&it.Attempts, &next, &created, &sent, &it.LastError)
 	it.Payload = []byte(payload)
 	it.NextAttempt, it.CreatedAt = fromMicro(next), fromMicro(created)
-	if sent != 0 {
-		it.SentAt = fromMicro(sent)
+	if sent.Valid {
+		it.SentAt = fromMicro(sent.Int64)
 	}
 	return it, err
 }
@@ -67,7 +68,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 		limit = 10
 	}
 	rows, err := s.w.QueryContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE id IN (
-		SELECT id FROM outbox WHERE sent_at = 0 AND next_attempt <= ? AND claimed_until <= ?
+		SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
 		ORDER BY next_attempt, id LIMIT ?) RETURNING `+outboxCols,
 		micro(now.Add(lease)), micro(now), micro(now), limit)
 	if err != nil {
@@ -96,13 +97,13 @@ func collectOutbox(rows *sql.Rows) ([]comment.OutboxItem, error) {
 
 // MarkOutboxSent records a send.
 func (s *Store) MarkOutboxSent(ctx context.Context, id int64, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, claimed_until = 0 WHERE id = ?`, micro(at), id)
+	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, claimed_until = NULL WHERE id = ?`, micro(at), id)
 	return affected(res, err, "Outbox", id)
 }
 
 // MarkOutboxFailed records a failed attempt.
 func (s *Store) MarkOutboxFailed(ctx context.Context, id int64, next time.Time, errText string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, claimed_until = 0, last_error = ?
+	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, claimed_until = NULL, last_error = ?
 		WHERE id = ?`, micro(next), errText, id)
 	return affected(res, err, "Outbox", id)
 }
@@ -128,7 +129,7 @@ func (s *Store) OutboxItems(ctx context.Context, f comment.OutboxFilter) ([]comm
 		}
 	}
 	if f.Pending {
-		where = append(where, "sent_at = 0")
+		where = append(where, "sent_at IS NULL")
 	}
 	q := `SELECT ` + outboxCols + ` FROM outbox`
 	if len(where) > 0 {
@@ -157,7 +158,7 @@ func (s *Store) OutboxItems(ctx context.Context, f comment.OutboxFilter) ([]comm
 
 // OutboxBacklog counts unsent items per kind.
 func (s *Store) OutboxBacklog(ctx context.Context) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT kind, count(*) FROM outbox WHERE sent_at = 0 GROUP BY kind`)
+	rows, err := s.r.QueryContext(ctx, `SELECT kind, count(*) FROM outbox WHERE sent_at IS NULL GROUP BY kind`)
 	if err != nil {
 		return nil, storeErr(err, "Outbox")
 	}

@@ -1,6 +1,8 @@
 -- Site settings that grow with features, kept as one JSON object; the
 -- emails proven on each site; and the outbox of messages and webhook calls,
--- written in the same transaction as the change that causes them.
+-- written in the same transaction as the change that causes them. Unsent
+-- and unclaimed are NULL, as on PostgreSQL, so that `parley copy` moves
+-- them as they are.
 ALTER TABLE sites ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
 
 CREATE TABLE commenter_verifications (
@@ -22,10 +24,10 @@ CREATE TABLE outbox (
     message_id    TEXT NOT NULL,
     attempts      INTEGER NOT NULL DEFAULT 0,
     next_attempt  INTEGER NOT NULL,
-    claimed_until INTEGER NOT NULL DEFAULT 0,
+    claimed_until INTEGER,
     created_at    INTEGER NOT NULL,
-    sent_at       INTEGER NOT NULL DEFAULT 0,
+    sent_at       INTEGER,
     last_error    TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX outbox_due ON outbox (next_attempt) WHERE sent_at = 0;
+CREATE INDEX outbox_due ON outbox (next_attempt) WHERE sent_at IS NULL;
 CREATE INDEX outbox_list ON outbox (site_id, kind, id);
