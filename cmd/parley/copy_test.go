@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/secret"
 	"github.com/parleyhq/parley/store/postgres/pgtest"
+	"github.com/parleyhq/parley/store/postgres"
 	"github.com/parleyhq/parley/store/sqlite"
 )
 
@@ -69,6 +70,9 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	for i := range 24 {
 		body := map[string]any{"site": "news", "article_url": articles[i%2], "article_title": "Article", "name": fmt.Sprintf("Reader %d", i),
 			"email": fmt.Sprintf("r%d@example.com", i), "body": fmt.Sprintf("Comment **%d** with [a link](https://example.org/%d).", i, i)}
+		if i%2 == 0 {
+			body["notify"] = []string{"decision"} // decision emails wait in the outbox: no SMTP here
+		}
 		if i >= 12 && i%3 == 0 {
 			body["parent_id"] = approved[0]
 			body["article_url"] = articles[0]
@@ -108,6 +112,13 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 		Standing: comment.StandingBanned, CommentID: int64(approved[0]), Moderator: "ann", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	backlog, err := src.OutboxBacklog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if backlog[comment.OutboxEmail] == 0 {
+		t.Fatal("no email waits in the outbox: the copy of pending items checks nothing")
+	}
 	src.Close()
 
 	var stdout, stderr bytes.Buffer
@@ -122,6 +133,16 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "[##############################] 100%") {
 		t.Errorf("no finished progress bar on stderr: %q", stderr.String())
+	}
+	// Messages waiting to be sent still wait, not marked sent.
+	if dst, err := postgres.Open(context.Background(), pg); err != nil {
+		t.Fatal(err)
+	} else {
+		got, err := dst.OutboxBacklog(context.Background())
+		dst.Close()
+		if err != nil || got[comment.OutboxEmail] != backlog[comment.OutboxEmail] {
+			t.Errorf("outbox backlog after the copy = %v (%v), want %v", got, err, backlog)
+		}
 	}
 
 	// The same requests to a server on each database.
