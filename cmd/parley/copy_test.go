@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/parleyhq/parley/comment"
 	"github.com/parleyhq/parley/secret"
-	"github.com/parleyhq/parley/store/postgres/pgtest"
 	"github.com/parleyhq/parley/store/postgres"
+	"github.com/parleyhq/parley/store/postgres/pgtest"
 	"github.com/parleyhq/parley/store/sqlite"
 )
 
