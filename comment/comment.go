@@ -215,6 +215,10 @@ type Comment struct {
 	// Holds are the rules that fired when it was submitted, each with what
 	// it saw; empty when none did.
 	Holds []Hold
+	// StaffBy is the moderator who wrote the comment from the dashboard or
+	// the admin API (a staff comment, published at once and badged); ""
+	// for every reader's comment. Only desk.StaffComment sets it.
+	StaffBy string
 }
 
 // Role is what a moderator account may do.

@@ -30,15 +30,18 @@ type Author struct {
 // (Deleted) that still has published replies stays as a tombstone, so the
 // replies keep their place: it has no author and no html.
 type ThreadComment struct {
-	ID        int64            `json:"id"`
-	ParentID  *int64           `json:"parent_id"`
-	Author    *Author          `json:"author,omitempty"`
-	HTML      string           `json:"html,omitempty"`
-	CreatedAt string           `json:"created_at"`
-	EditedAt  string           `json:"edited_at,omitempty"`
-	Removed   bool             `json:"removed,omitempty"`
-	Deleted   bool             `json:"deleted,omitempty"`
-	Replies   []*ThreadComment `json:"replies"`
+	ID        int64   `json:"id"`
+	ParentID  *int64  `json:"parent_id"`
+	Author    *Author `json:"author,omitempty"`
+	HTML      string  `json:"html,omitempty"`
+	CreatedAt string  `json:"created_at"`
+	EditedAt  string  `json:"edited_at,omitempty"`
+	Removed   bool    `json:"removed,omitempty"`
+	Deleted   bool    `json:"deleted,omitempty"`
+	// Staff marks a comment a moderator wrote (Comment.StaffBy); nothing
+	// a reader sends can set it.
+	Staff   bool             `json:"staff,omitempty"`
+	Replies []*ThreadComment `json:"replies"`
 }
 
 // ThreadArticle describes the article of a thread.
@@ -255,6 +258,7 @@ func buildThread(th comment.Thread) ThreadResponse {
 			n.Deleted = true
 		default:
 			n.Author, n.HTML = &Author{Name: c.AuthorName, Website: c.AuthorWebsite}, c.HTML
+			n.Staff = c.StaffBy != ""
 			if !c.EditedAt.IsZero() {
 				n.EditedAt = timestamp(c.EditedAt)
 			}

@@ -28,6 +28,7 @@
       notice: "Your comment will be posted pending moderator approval. No ad hominem attacks will be posted.",
       noticePost: "Your comment appears at once; moderators may remove it. No ad hominem attacks will be posted.",
       picks: "Editors' picks",
+      staff: "Staff",
       emailNotice: "Your email address will not be published.",
       requiredNotice: "Required fields are marked *",
       name: "Name", email: "Email", website: "Website", body: "Comment",
@@ -69,6 +70,7 @@
       notice: "Votre commentaire sera publié après validation par un modérateur. Aucune attaque ad hominem ne sera publiée.",
       noticePost: "Votre commentaire paraît aussitôt ; les modérateurs peuvent le retirer. Aucune attaque ad hominem ne sera publiée.",
       picks: "Choix de la rédaction",
+      staff: "Rédaction",
       emailNotice: "Votre adresse e-mail ne sera pas publiée.",
       requiredNotice: "Les champs obligatoires sont marqués *",
       name: "Nom", email: "E-mail", website: "Site web", body: "Commentaire",
@@ -442,7 +444,7 @@
       if (c.html != null) body.innerHTML = c.html;
       var foot = el("footer");
       var art = el("article", { "aria-label": c.author.name }, [
-        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" }),
+        el("header", {}, [who, staffBadge(c), " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" }),
           answers ? el("span", { "class": "to", text: " · " + T.inReplyTo + answers }) : null]),
         body, foot
       ]);
@@ -705,6 +707,11 @@
       }, function () { moreBtn.disabled = false; threadMsg.textContent = T.loadFailed; });
     }
     // showPicks puts the comments editors featured above the thread.
+    // staffBadge marks a comment a moderator wrote: only the server's
+    // "staff" flag sets it, never the name a reader typed.
+    function staffBadge(c) {
+      return c.staff === true ? el("span", { "class": "staff", text: T.staff }) : null;
+    }
     var picksBox = null;
     function showPicks(picks) {
       if (picksBox) { picksBox.remove(); picksBox = null; }
@@ -713,7 +720,7 @@
         var body = el("div", { "class": "body", dir: "auto" });
         body.innerHTML = c.html;
         return el("li", {}, [el("article", { "aria-label": c.author.name }, [
-          el("header", {}, [el("span", { "class": "author", dir: "auto", text: c.author.name }), " ",
+          el("header", {}, [el("span", { "class": "author", dir: "auto", text: c.author.name }), staffBadge(c), " ",
             el("time", { datetime: c.created_at, text: fmtTime(c.created_at) })]), body])]);
       });
       picksBox = el("section", { "class": "picks", "aria-labelledby": uid + "picks" }, [el("h3", { id: uid + "picks", text: T.picks }), el("ol", {}, items)]);
