@@ -47,4 +47,3 @@ func (h *Handler) staffPost(w http.ResponseWriter, r *http.Request, s *session, 
 	http.Redirect(w, r, "/admin/comments/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 	return nil
 }
-
