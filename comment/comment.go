@@ -438,11 +438,20 @@ type Sort string
 const (
 	SortOldest Sort = "oldest"
 	SortNewest Sort = "newest"
+	// SortFeatured puts the top-level comments editors featured first
+	// (oldest first among them), then the others oldest first.
+	SortFeatured Sort = "featured"
 )
+
+// Valid reports whether s is a thread order.
+func (s Sort) Valid() bool { return s == SortOldest || s == SortNewest || s == SortFeatured }
 
 // Cursor marks where a page of a thread or queue ended.
 type Cursor struct {
-	Flagged   bool // queues only: flagged items come first
+	Flagged bool // queues only: flagged items come first
+	// Featured, in a thread sorted featured first, says the last comment
+	// was featured.
+	Featured  bool
 	CreatedAt time.Time
 	ID        int64
 }

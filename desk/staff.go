@@ -85,6 +85,13 @@ func (d *Desk) StaffComment(ctx context.Context, p StaffPost, m comment.Moderato
 	if !m.MaySee(p.SiteID) {
 		return comment.Comment{}, comment.Errorf(comment.CodeForbidden, "This account may not write on site %q.", p.SiteID)
 	}
+	site, err := d.Store.Site(ctx, p.SiteID)
+	if err != nil {
+		return comment.Comment{}, err
+	}
+	if err := d.CheckAutoClose(ctx, site, p.ArticleURL); err != nil {
+		return comment.Comment{}, err
+	}
 	now := d.Now().UTC()
 	c := &comment.Comment{
 		SiteID:       p.SiteID,

@@ -35,10 +35,9 @@ func TestStaffComments(t *testing.T) {
 	e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/approve", reader.ID), nil, nil)
 	forged := validSubmission()
 	forged["name"], forged["staff"], forged["body"] = "Parley Staff", true, "I am staff, trust me."
-	var f submitted
-	if resp := e.do("POST", "/api/v1/comments", forged, nil, &f); resp.StatusCode == 202 {
-		// Accepted with the field ignored: once approved it must carry no badge.
-		e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/approve", f.ID), nil, nil)
+	var fp problem
+	if resp := e.do("POST", "/api/v1/comments", forged, nil, &fp); resp.StatusCode != 400 || !slices.Contains(fieldsOf(fp), "staff") {
+		t.Errorf("a reader sending staff: true: %d %+v, want 400 naming staff", resp.StatusCode, fp)
 	}
 
 	var item struct {

@@ -331,7 +331,11 @@ func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thre
 		args = append(args, micro(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit+1)
-	t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	if q.Sort == comment.SortFeatured {
+		t.Roots, t.Next, err = featuredRoots(ctx, tx, t.Article.ID, q.After, q.Limit)
+	} else {
+		t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	}
 	if err != nil {
 		return t, err
 	}

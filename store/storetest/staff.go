@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +16,60 @@ var staffTests = []struct {
 	fn   func(*testing.T, comment.Store)
 }{
 	{"StaffComment", testStaffComment},
+	{"ThreadFeaturedFirst", testThreadFeaturedFirst},
+}
+
+// Sorted featured first, the featured top-level comments come first
+// (oldest first among them), then the rest oldest first, across pages.
+func testThreadFeaturedFirst(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "news")
+	url := "https://news.example/featured"
+	var ids []int64
+	for i := 1; i <= 5; i++ {
+		c := mustCreate(t, s, newComment("news", url, i))
+		approve(t, s, c.ID, t0.Add(time.Minute))
+		ids = append(ids, c.ID)
+	}
+	reply := newComment("news", url, 6)
+	reply.ParentID = ids[0]
+	mustCreate(t, s, reply)
+	approve(t, s, reply.ID, t0.Add(time.Minute))
+	for i, id := range []int64{ids[4], ids[2], reply.ID} {
+		if _, err := s.SetFeatured(ctx, comment.FeatureChange{CommentID: id, Featured: true, Moderator: "ed", At: t0.Add(time.Duration(i+2) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := func() []int64 {
+		t.Helper()
+		var out []int64
+		var after comment.Cursor
+		for page := 0; page < 10; page++ {
+			th, err := s.Thread(ctx, comment.ThreadQuery{SiteID: "news", URL: url, Sort: comment.SortFeatured, After: after, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range th.Roots {
+				out = append(out, r.ID)
+			}
+			if th.Next.IsZero() {
+				break
+			}
+			after = th.Next
+		}
+		return out
+	}
+	want := []int64{ids[2], ids[4], ids[0], ids[1], ids[3]}
+	if got := order(); !slices.Equal(got, want) {
+		t.Errorf("featured first = %v, want %v", got, want)
+	}
+	if _, err := s.SetFeatured(ctx, comment.FeatureChange{CommentID: ids[4], Featured: false, Moderator: "ed", At: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	want = []int64{ids[2], ids[0], ids[1], ids[3], ids[4]}
+	if got := order(); !slices.Equal(got, want) {
+		t.Errorf("after unfeaturing one, featured first = %v, want %v", got, want)
+	}
 }
 
 // A comment created with StaffBy keeps it on every read (Comment, Thread,
