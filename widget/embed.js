@@ -46,7 +46,7 @@
       rejected: "Not published", dismiss: "Dismiss",
       count: function (n) { return n === 0 ? "No comments yet" : n === 1 ? "1 comment" : n + " comments"; },
       thread: "Comments",
-      oldest: "Oldest first", newest: "Newest first", sort: "Sort comments",
+      oldest: "Oldest first", newest: "Newest first", featured: "Featured first", sort: "Sort comments",
       reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ", inReplyTo: "in reply to ",
       more: "Load more comments", loadFailed: "Comments could not be loaded.",
       closed: "Comments are closed for this article.",
@@ -97,7 +97,7 @@
       rejected: "Non publié", dismiss: "Masquer",
       count: function (n) { return n === 0 ? "Aucun commentaire" : n === 1 ? "1 commentaire" : n + " commentaires"; },
       thread: "Commentaires",
-      oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", sort: "Trier les commentaires",
+      oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", featured: "Choix de la rédaction d’abord", sort: "Trier les commentaires",
       reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ", inReplyTo: "en réponse à ",
       more: "Afficher plus de commentaires", loadFailed: "Les commentaires n’ont pas pu être chargés.",
       closed: "Les commentaires sont fermés pour cet article.",
@@ -183,7 +183,7 @@
     var ownKey = "parley:own:" + site + ":" + url;
     var uid = "p" + (++widgetN) + "-";
     var root = host.attachShadow({ mode: "open" });
-    var sort = "oldest", next = null, parentID = null, checkable = true, confirmed = false;
+    var sort = "", next = null, parentID = null, checkable = true, confirmed = false;
     var dateFmt;
     try { dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }); } catch (e) { dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" }); }
 
@@ -237,7 +237,7 @@
     // The thread.
     var countH = el("h2", { id: uid + "count", text: T.thread });
     var sortSel = el("select", { id: uid + "sort", onchange: function () { sort = sortSel.value; loadThread(false); } }, [
-      el("option", { value: "oldest", text: T.oldest }), el("option", { value: "newest", text: T.newest })
+      el("option", { value: "oldest", text: T.oldest }), el("option", { value: "newest", text: T.newest }), el("option", { value: "featured", text: T.featured })
     ]);
     var list = el("ol", { "class": "thread" });
     var moreBtn = el("button", { type: "button", "class": "more", hidden: true, text: T.more, onclick: function () { loadThread(true); } });
@@ -677,7 +677,7 @@
 
     var closed = false, total = 0;
     function loadThread(more) {
-      var q = "/api/v1/threads?site=" + encodeURIComponent(site) + "&url=" + encodeURIComponent(url) + "&sort=" + sort + (more && next ? "&after=" + encodeURIComponent(next) : "");
+      var q = "/api/v1/threads?site=" + encodeURIComponent(site) + "&url=" + encodeURIComponent(url) + (sort ? "&sort=" + sort : "") + (more && next ? "&after=" + encodeURIComponent(next) : "");
       moreBtn.disabled = true;
       return api("GET", q).then(function (r) {
         moreBtn.disabled = false;
@@ -689,6 +689,7 @@
         var th = r.json;
         if (!more) { list.textContent = ""; closeReply(); }
         closed = th.article.closed;
+        if (th.sort) { sort = th.sort; sortSel.value = sort; }
         promise.textContent = promiseFor(T, th.article.mode);
         if (!more) showPicks(th.picks || []);
         formSlot.hidden = closed;
