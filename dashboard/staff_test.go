@@ -68,3 +68,36 @@ func TestStaffCommentsFromDashboard(t *testing.T) {
 		t.Errorf("article off the site: %d %s", code, body)
 	}
 }
+
+// The site form sets the thread order, auto-close and one article's own
+// auto-close, audited; a bad line names auto_close.
+func TestSortAndAutoCloseSettings(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := context.Background()
+	admin := e.loggedIn("ann")
+	_, page, _ := admin.get("/admin/sites/news")
+	for _, want := range []string{`id="default_sort"`, `id="auto_close_days"`, `id="auto_close"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the site page lacks %s", want)
+		}
+	}
+	form := url.Values{"csrf_token": {admin.csrf}, "origins": {"https://news.example"}, "mode": {"premoderate"},
+		"default_sort": {"featured"}, "auto_close_days": {"7"}, "auto_close": {"https://news.example/live never\nhttps://news.example/long 30"}}
+	if code, body, _ := admin.post("/admin/sites/news", form, false); code != 303 {
+		t.Fatalf("save: %d %s", code, body)
+	}
+	site, _ := e.store.Site(ctx, "news")
+	p := site.Policy
+	if p.DefaultSort != comment.SortFeatured || p.AutoCloseDaysFor("https://news.example/x") != 7 ||
+		p.AutoCloseDaysFor("https://news.example/live") != 0 || p.AutoCloseDaysFor("https://news.example/long") != 30 {
+		t.Errorf("saved: %+v", p)
+	}
+	entries, _ := e.store.Audit(ctx, comment.AuditFilter{SiteID: "news", Action: comment.ActionSetPolicy})
+	if len(entries) == 0 || !strings.Contains(entries[0].Note, "auto_close_days: default -> 7") || !strings.Contains(entries[0].Note, `default_sort: default -> "featured"`) {
+		t.Errorf("audit = %+v", entries)
+	}
+	form["auto_close"] = []string{"https://news.example/live soon"}
+	if code, page, _ := admin.post("/admin/sites/news", form, false); code != 422 || !strings.Contains(page, "<strong>auto_close</strong>") {
+		t.Errorf("bad auto_close line: %d", code)
+	}
+}
