@@ -215,6 +215,10 @@ type Comment struct {
 	// Holds are the rules that fired when it was submitted, each with what
 	// it saw; empty when none did.
 	Holds []Hold
+	// StaffBy is the moderator who wrote the comment from the dashboard or
+	// the admin API (a staff comment, published at once and badged); ""
+	// for every reader's comment. Only desk.StaffComment sets it.
+	StaffBy string
 }
 
 // Role is what a moderator account may do.
@@ -434,11 +438,20 @@ type Sort string
 const (
 	SortOldest Sort = "oldest"
 	SortNewest Sort = "newest"
+	// SortFeatured puts the top-level comments editors featured first
+	// (oldest first among them), then the others oldest first.
+	SortFeatured Sort = "featured"
 )
+
+// Valid reports whether s is a thread order.
+func (s Sort) Valid() bool { return s == SortOldest || s == SortNewest || s == SortFeatured }
 
 // Cursor marks where a page of a thread or queue ended.
 type Cursor struct {
-	Flagged   bool // queues only: flagged items come first
+	Flagged bool // queues only: flagged items come first
+	// Featured, in a thread sorted featured first, says the last comment
+	// was featured.
+	Featured  bool
 	CreatedAt time.Time
 	ID        int64
 }

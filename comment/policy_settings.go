@@ -54,6 +54,48 @@ type PolicySettings struct {
 	// than this many in the last VelocityMinutes (0: off).
 	VelocityMax     *int `json:"velocity_max,omitempty"`
 	VelocityMinutes *int `json:"velocity_minutes,omitempty"`
+
+	// DefaultSort is the thread order when the reader asks for none:
+	// SortOldest ("", the default), SortNewest or SortFeatured.
+	DefaultSort Sort `json:"default_sort,omitempty"`
+	// AutoCloseDays closes an article to new comments this many days
+	// after its first comment (nil or 0: never); AutoClose overrides it
+	// per article.
+	AutoCloseDays *int                `json:"auto_close_days,omitempty"`
+	AutoClose     []AutoCloseOverride `json:"auto_close,omitempty"`
+}
+
+// AutoCloseOverride is one article's own auto-close delay: Days after its
+// first comment, 0 for never.
+type AutoCloseOverride struct {
+	URL  string `json:"url"`
+	Days int    `json:"days"`
+}
+
+// DefaultSortOrOldest is the thread order in force when none is asked.
+func (p PolicySettings) DefaultSortOrOldest() Sort {
+	if p.DefaultSort == "" {
+		return SortOldest
+	}
+	return p.DefaultSort
+}
+
+// AutoCloseDaysFor is how many days after its first comment an article
+// closes (0: never): its own override, else the site's setting.
+func (p PolicySettings) AutoCloseDaysFor(articleURL string) int {
+	for _, o := range p.AutoClose {
+		if o.URL == articleURL {
+			return o.Days
+		}
+	}
+	return intOr(p.AutoCloseDays, 0)
+}
+
+// AutoClosed reports whether an article whose first comment came at first
+// is closed by auto-close at now.
+func (p PolicySettings) AutoClosed(articleURL string, first, now time.Time) bool {
+	days := p.AutoCloseDaysFor(articleURL)
+	return days > 0 && !first.IsZero() && now.Sub(first) >= time.Duration(days)*24*time.Hour
 }
 
 // ModeOverride is a mode for a section (Prefix, a URL path prefix) or one
@@ -225,7 +267,8 @@ func (s Site) ValidatePolicy() []FieldError {
 		v     *int
 	}{{"hold_new", p.HoldNew}, {"trust_after", p.TrustAfter}, {"trust_window", p.TrustWindow},
 		{"rejection_window", p.RejectionWindow}, {"repeat_minutes", p.RepeatMinutes},
-		{"campaign_commenters", p.CampaignCommenters}, {"velocity_max", p.VelocityMax}, {"velocity_minutes", p.VelocityMinutes}} {
+		{"campaign_commenters", p.CampaignCommenters}, {"velocity_max", p.VelocityMax}, {"velocity_minutes", p.VelocityMinutes},
+		{"auto_close_days", p.AutoCloseDays}} {
 		if c.v != nil && (*c.v < 0 || *c.v > 1000000) {
 			bad(c.field, "must be a whole number from 0 to 1000000")
 		}
@@ -266,6 +309,23 @@ func (s Site) ValidatePolicy() []FieldError {
 	case "", RuleHold, RuleReject, RuleOff:
 	default:
 		bad("disposable", "must be hold, reject or off")
+	}
+	if p.DefaultSort != "" && !p.DefaultSort.Valid() {
+		bad("default_sort", "must be oldest, newest or featured")
+	}
+	if len(p.AutoClose) > 1000 {
+		bad("auto_close", "must have at most 1000 entries")
+	}
+	for _, o := range p.AutoClose {
+		u, err := url.Parse(o.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(o.URL) > 2048 {
+			bad("auto_close", "%q must be an absolute http or https article URL", o.URL)
+			break
+		}
+		if o.Days < 0 || o.Days > 1000000 {
+			bad("auto_close", "the days for %s must be a whole number from 0 to 1000000", o.URL)
+			break
+		}
 	}
 	if len(p.Sections) > 200 {
 		bad("sections", "must have at most 200 entries")

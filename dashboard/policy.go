@@ -23,6 +23,7 @@ func policyNumbers(p *comment.PolicySettings) (counts map[string]**int, rates ma
 			"hold_new": &p.HoldNew, "trust_after": &p.TrustAfter, "trust_window": &p.TrustWindow,
 			"rejection_window": &p.RejectionWindow, "repeat_minutes": &p.RepeatMinutes,
 			"campaign_commenters": &p.CampaignCommenters, "velocity_max": &p.VelocityMax, "velocity_minutes": &p.VelocityMinutes,
+			"auto_close_days": &p.AutoCloseDays,
 		}, map[string]**float64{
 			"rejection_rate": &p.RejectionRate, "repeat_similarity": &p.RepeatSimilarity,
 		}
@@ -52,6 +53,7 @@ func policyFields(site comment.Site) []policyField {
 		{"campaign_commenters", "Campaign", fmt.Sprintf("commenters sending the same text; empty: %d; 0: off", comment.DefaultCampaignCommenters), show(p.CampaignCommenters, nil)},
 		{"velocity_max", "Velocity", fmt.Sprintf("comments allowed per commenter or address in the window; empty: %d; 0: off", comment.DefaultVelocityMax), show(p.VelocityMax, nil)},
 		{"velocity_minutes", "Velocity window", fmt.Sprintf("minutes; empty: %d", comment.DefaultVelocityMinutes), show(p.VelocityMinutes, nil)},
+		{"auto_close_days", "Auto-close", "days after an article's first comment, then no new comments; empty or 0: never", show(p.AutoCloseDays, nil)},
 	}
 }
 
@@ -71,7 +73,7 @@ func policyLists(site comment.Site) map[string]string {
 	return map[string]string{
 		"blocked_domains": strings.Join(p.BlockedDomains, "\n"), "allowed_domains": strings.Join(p.AllowedDomains, "\n"),
 		"email_domains": strings.Join(email, "\n"), "sections": strings.Join(sections, "\n"), "articles": strings.Join(articles, "\n"),
-		"disposable": p.DisposableOrDefault(),
+		"disposable": p.DisposableOrDefault(), "default_sort": string(p.DefaultSortOrOldest()), "auto_close": autoCloseLines(p),
 	}
 }
 
@@ -129,6 +131,7 @@ func parsePolicyForm(r *http.Request, site *comment.Site) []comment.FieldError {
 			p.Disposable = ""
 		}
 	}
+	parseSortAndAutoClose(r, p, bad)
 	if has("email_domains") {
 		p.EmailDomains = nil
 		for _, line := range lines(r.PostFormValue("email_domains")) {

@@ -72,7 +72,7 @@ func SettingValues(s comment.Site) map[string]string {
 // PolicyFields are the JSON names of comment.PolicySettings' fields.
 var PolicyFields = []string{"sections", "articles", "hold_new", "trust_after", "trust_window", "rejection_rate",
 	"rejection_window", "blocked_domains", "allowed_domains", "email_domains", "disposable", "repeat_minutes",
-	"repeat_similarity", "campaign_commenters", "velocity_max", "velocity_minutes"}
+	"repeat_similarity", "campaign_commenters", "velocity_max", "velocity_minutes", "default_sort", "auto_close_days", "auto_close"}
 
 // PolicyDiff says what changed between two versions of a site's
 // settings, "name: old -> new" joined by "; ", in name order; "" when

@@ -310,6 +310,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return comment.Invalid(errs...)
 	}
 	req.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
+	if err := s.Desk.CheckAutoClose(ctx, *site, req.ArticleURL); err != nil {
+		return err
+	}
 	ip := s.ClientIP(r)
 	ipHash := s.Keys.IPHash(ip)
 	ok, wait, err := s.submit.Allow(r.Context(), s.rateKey(ip), s.Now())

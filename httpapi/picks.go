@@ -44,7 +44,7 @@ func pickNodes(cs []comment.Comment) []*ThreadComment {
 	out := make([]*ThreadComment, 0, len(cs))
 	for _, c := range cs {
 		n := &ThreadComment{ID: c.ID, CreatedAt: timestamp(c.CreatedAt), Author: &Author{Name: c.AuthorName, Website: c.AuthorWebsite},
-			HTML: c.HTML, Replies: []*ThreadComment{}}
+			HTML: c.HTML, Staff: c.StaffBy != "", Replies: []*ThreadComment{}}
 		if c.ParentID != 0 {
 			n.ParentID = &c.ParentID
 		}

@@ -20,29 +20,32 @@ func queueRule(rule string) (string, error) {
 // force (defaults filled in): the body of GET and PATCH
 // /api/v1/admin/sites/{id}/policy.
 type PolicyView struct {
-	Site                string                    `json:"site"`
-	Mode                comment.Mode              `json:"mode"`
-	FlagThreshold       float64                   `json:"flag_threshold"`
-	AutoRejectThreshold float64                   `json:"auto_reject_threshold"`
-	MaxLinks            int                       `json:"max_links"`
-	BannedWords         []string                  `json:"banned_words"`
-	SuspectWords        []string                  `json:"suspect_words"`
-	HoldNew             int                       `json:"hold_new"`
-	TrustAfter          int                       `json:"trust_after"`
-	TrustWindow         int                       `json:"trust_window"`
-	RejectionRate       float64                   `json:"rejection_rate"`
-	RejectionWindow     int                       `json:"rejection_window"`
-	BlockedDomains      []string                  `json:"blocked_domains"`
-	AllowedDomains      []string                  `json:"allowed_domains"`
-	EmailDomains        []comment.EmailDomainRule `json:"email_domains"`
-	Disposable          string                    `json:"disposable"`
-	RepeatMinutes       int                       `json:"repeat_minutes"`
-	RepeatSimilarity    float64                   `json:"repeat_similarity"`
-	CampaignCommenters  int                       `json:"campaign_commenters"`
-	VelocityMax         int                       `json:"velocity_max"`
-	VelocityMinutes     int                       `json:"velocity_minutes"`
-	Sections            []comment.ModeOverride    `json:"sections"`
-	Articles            []comment.ModeOverride    `json:"articles"`
+	Site                string                      `json:"site"`
+	Mode                comment.Mode                `json:"mode"`
+	FlagThreshold       float64                     `json:"flag_threshold"`
+	AutoRejectThreshold float64                     `json:"auto_reject_threshold"`
+	MaxLinks            int                         `json:"max_links"`
+	BannedWords         []string                    `json:"banned_words"`
+	SuspectWords        []string                    `json:"suspect_words"`
+	HoldNew             int                         `json:"hold_new"`
+	TrustAfter          int                         `json:"trust_after"`
+	TrustWindow         int                         `json:"trust_window"`
+	RejectionRate       float64                     `json:"rejection_rate"`
+	RejectionWindow     int                         `json:"rejection_window"`
+	BlockedDomains      []string                    `json:"blocked_domains"`
+	AllowedDomains      []string                    `json:"allowed_domains"`
+	EmailDomains        []comment.EmailDomainRule   `json:"email_domains"`
+	Disposable          string                      `json:"disposable"`
+	RepeatMinutes       int                         `json:"repeat_minutes"`
+	RepeatSimilarity    float64                     `json:"repeat_similarity"`
+	CampaignCommenters  int                         `json:"campaign_commenters"`
+	VelocityMax         int                         `json:"velocity_max"`
+	VelocityMinutes     int                         `json:"velocity_minutes"`
+	Sections            []comment.ModeOverride      `json:"sections"`
+	Articles            []comment.ModeOverride      `json:"articles"`
+	DefaultSort         comment.Sort                `json:"default_sort"`
+	AutoCloseDays       int                         `json:"auto_close_days"`
+	AutoClose           []comment.AutoCloseOverride `json:"auto_close"`
 }
 
 func nn[T any](s []T) []T {
@@ -66,34 +69,38 @@ func NewPolicyView(s comment.Site) PolicyView {
 		BlockedDomains: nn(p.BlockedDomains), AllowedDomains: nn(p.AllowedDomains), EmailDomains: nn(p.EmailDomains),
 		Disposable: p.DisposableOrDefault(), RepeatMinutes: p.RepeatMinutesOrDefault(), RepeatSimilarity: p.RepeatSimilarityOrDefault(),
 		CampaignCommenters: p.CampaignCommentersOrDefault(), VelocityMax: p.VelocityMaxOrDefault(), VelocityMinutes: p.VelocityMinutesOrDefault(),
-		Sections: nn(p.Sections), Articles: nn(p.Articles)}
+		Sections: nn(p.Sections), Articles: nn(p.Articles),
+		DefaultSort: p.DefaultSortOrOldest(), AutoCloseDays: p.AutoCloseDaysFor(""), AutoClose: nn(p.AutoClose)}
 }
 
 // PolicyPatch is the body of PATCH /api/v1/admin/sites/{id}/policy: each
 // field given replaces the setting; the others stay.
 type PolicyPatch struct {
-	Mode                *comment.Mode              `json:"mode"`
-	FlagThreshold       *float64                   `json:"flag_threshold"`
-	AutoRejectThreshold *float64                   `json:"auto_reject_threshold"`
-	MaxLinks            *int                       `json:"max_links"`
-	BannedWords         *[]string                  `json:"banned_words"`
-	SuspectWords        *[]string                  `json:"suspect_words"`
-	HoldNew             *int                       `json:"hold_new"`
-	TrustAfter          *int                       `json:"trust_after"`
-	TrustWindow         *int                       `json:"trust_window"`
-	RejectionRate       *float64                   `json:"rejection_rate"`
-	RejectionWindow     *int                       `json:"rejection_window"`
-	BlockedDomains      *[]string                  `json:"blocked_domains"`
-	AllowedDomains      *[]string                  `json:"allowed_domains"`
-	EmailDomains        *[]comment.EmailDomainRule `json:"email_domains"`
-	Disposable          *string                    `json:"disposable"`
-	RepeatMinutes       *int                       `json:"repeat_minutes"`
-	RepeatSimilarity    *float64                   `json:"repeat_similarity"`
-	CampaignCommenters  *int                       `json:"campaign_commenters"`
-	VelocityMax         *int                       `json:"velocity_max"`
-	VelocityMinutes     *int                       `json:"velocity_minutes"`
-	Sections            *[]comment.ModeOverride    `json:"sections"`
-	Articles            *[]comment.ModeOverride    `json:"articles"`
+	Mode                *comment.Mode                `json:"mode"`
+	FlagThreshold       *float64                     `json:"flag_threshold"`
+	AutoRejectThreshold *float64                     `json:"auto_reject_threshold"`
+	MaxLinks            *int                         `json:"max_links"`
+	BannedWords         *[]string                    `json:"banned_words"`
+	SuspectWords        *[]string                    `json:"suspect_words"`
+	HoldNew             *int                         `json:"hold_new"`
+	TrustAfter          *int                         `json:"trust_after"`
+	TrustWindow         *int                         `json:"trust_window"`
+	RejectionRate       *float64                     `json:"rejection_rate"`
+	RejectionWindow     *int                         `json:"rejection_window"`
+	BlockedDomains      *[]string                    `json:"blocked_domains"`
+	AllowedDomains      *[]string                    `json:"allowed_domains"`
+	EmailDomains        *[]comment.EmailDomainRule   `json:"email_domains"`
+	Disposable          *string                      `json:"disposable"`
+	RepeatMinutes       *int                         `json:"repeat_minutes"`
+	RepeatSimilarity    *float64                     `json:"repeat_similarity"`
+	CampaignCommenters  *int                         `json:"campaign_commenters"`
+	VelocityMax         *int                         `json:"velocity_max"`
+	VelocityMinutes     *int                         `json:"velocity_minutes"`
+	Sections            *[]comment.ModeOverride      `json:"sections"`
+	Articles            *[]comment.ModeOverride      `json:"articles"`
+	DefaultSort         *comment.Sort                `json:"default_sort"`
+	AutoCloseDays       *int                         `json:"auto_close_days"`
+	AutoClose           *[]comment.AutoCloseOverride `json:"auto_close"`
 }
 
 // Apply sets the patch's fields on a site, and returns the refusals of the
@@ -128,13 +135,19 @@ func (p PolicyPatch) Apply(s *comment.Site) []comment.FieldError {
 	ps := &s.Policy
 	for _, f := range []struct{ dst, v **int }{{&ps.HoldNew, &p.HoldNew}, {&ps.TrustAfter, &p.TrustAfter}, {&ps.TrustWindow, &p.TrustWindow},
 		{&ps.RejectionWindow, &p.RejectionWindow}, {&ps.RepeatMinutes, &p.RepeatMinutes}, {&ps.CampaignCommenters, &p.CampaignCommenters},
-		{&ps.VelocityMax, &p.VelocityMax}, {&ps.VelocityMinutes, &p.VelocityMinutes}} {
+		{&ps.VelocityMax, &p.VelocityMax}, {&ps.VelocityMinutes, &p.VelocityMinutes}, {&ps.AutoCloseDays, &p.AutoCloseDays}} {
 		if *f.v != nil {
 			*f.dst = *f.v
 		}
 	}
 	if p.RejectionRate != nil {
 		ps.RejectionRate = p.RejectionRate
+	}
+	if p.DefaultSort != nil {
+		ps.DefaultSort = *p.DefaultSort
+	}
+	if p.AutoClose != nil {
+		ps.AutoClose = *p.AutoClose
 	}
 	if p.RepeatSimilarity != nil {
 		ps.RepeatSimilarity = p.RepeatSimilarity

@@ -71,6 +71,7 @@ func (s *Server) routes() []Route {
 		{"PATCH", "/api/v1/admin/sites/{id}/policy", s.admin(s.setSitePolicy)},
 		{"POST", "/api/v1/admin/sites/{id}/policy/test", s.admin(s.testSitePolicy)},
 		{"POST", "/api/v1/admin/comments/{id}/feature", s.admin(s.featureComment)},
+		{"POST", "/api/v1/admin/comments", s.admin(s.staffComment)},
 		{"POST", "/api/v1/admin/comments/{id}/unfeature", s.admin(s.unfeatureComment)},
 	}, s.mailRoutes()...)
 }

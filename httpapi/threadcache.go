@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/andybalholm/brotli"
 )
@@ -45,6 +46,9 @@ type cacheEntry struct {
 type cachedThread struct {
 	body []byte
 	etag string
+	// expires, when set, is when the body goes stale on its own (an
+	// article auto-closing); a later read builds it again.
+	expires time.Time
 
 	gzipOnce, brOnce sync.Once
 	gzip, br         []byte

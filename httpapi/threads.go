@@ -30,15 +30,18 @@ type Author struct {
 // (Deleted) that still has published replies stays as a tombstone, so the
 // replies keep their place: it has no author and no html.
 type ThreadComment struct {
-	ID        int64            `json:"id"`
-	ParentID  *int64           `json:"parent_id"`
-	Author    *Author          `json:"author,omitempty"`
-	HTML      string           `json:"html,omitempty"`
-	CreatedAt string           `json:"created_at"`
-	EditedAt  string           `json:"edited_at,omitempty"`
-	Removed   bool             `json:"removed,omitempty"`
-	Deleted   bool             `json:"deleted,omitempty"`
-	Replies   []*ThreadComment `json:"replies"`
+	ID        int64   `json:"id"`
+	ParentID  *int64  `json:"parent_id"`
+	Author    *Author `json:"author,omitempty"`
+	HTML      string  `json:"html,omitempty"`
+	CreatedAt string  `json:"created_at"`
+	EditedAt  string  `json:"edited_at,omitempty"`
+	Removed   bool    `json:"removed,omitempty"`
+	Deleted   bool    `json:"deleted,omitempty"`
+	// Staff marks a comment a moderator wrote (Comment.StaffBy); nothing
+	// a reader sends can set it.
+	Staff   bool             `json:"staff,omitempty"`
+	Replies []*ThreadComment `json:"replies"`
 }
 
 // ThreadArticle describes the article of a thread.
@@ -57,6 +60,8 @@ type ThreadResponse struct {
 	Article  ThreadArticle    `json:"article"`
 	Comments []*ThreadComment `json:"comments"`
 	Next     *string          `json:"next"`
+	// Sort is the order of this page: the one asked, else the site's default.
+	Sort comment.Sort `json:"sort"`
 	// Picks are the comments editors featured, on the first page only.
 	Picks []*ThreadComment `json:"picks,omitempty"`
 }
@@ -66,7 +71,7 @@ func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // encodeCursor makes an opaque cursor string.
 func encodeCursor(c comment.Cursor) string {
 	f := "0"
-	if c.Flagged {
+	if c.Flagged || c.Featured {
 		f = "1"
 	}
 	raw := strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10) + "." + f
@@ -107,11 +112,8 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		errs = append(errs, comment.FieldError{Field: "url", Message: "is too long"})
 	}
 	sort := comment.Sort(q.Get("sort"))
-	if sort == "" {
-		sort = comment.SortOldest
-	}
-	if sort != comment.SortOldest && sort != comment.SortNewest {
-		errs = append(errs, comment.FieldError{Field: "sort", Message: "must be oldest or newest"})
+	if sort != "" && !sort.Valid() {
+		errs = append(errs, comment.FieldError{Field: "sort", Message: "must be oldest, newest or featured"})
 	}
 	var after comment.Cursor
 	if a := q.Get("after"); a != "" {
@@ -119,6 +121,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			errs = append(errs, comment.FieldError{Field: "after", Message: "is not a valid cursor"})
 		}
+		// The cursor's flag bit is, in a thread sorted featured first,
+		// whether the last comment was featured.
+		c.Featured = c.Flagged
 		after = c
 	}
 	if len(errs) > 0 {
@@ -135,10 +140,16 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pageURL = NormalizeArticleURL(pageURL, site.TrackingParams)
+	if sort == "" {
+		sort = site.Policy.DefaultSortOrOldest()
+	}
 
 	key := articleKey(siteID, pageURL)
 	variant := string(sort) + "|" + q.Get("after")
 	cached, ok, gen := s.threads.get(key, variant)
+	if ok && !cached.expires.IsZero() && !s.Now().Before(cached.expires) {
+		ok = false
+	}
 	if !ok {
 		th, err := s.Store.Thread(r.Context(), comment.ThreadQuery{SiteID: siteID, URL: pageURL, Sort: sort, After: after, Limit: ThreadPageSize})
 		if err != nil {
@@ -147,6 +158,11 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		var buf bytes.Buffer
 		resp := buildThread(th)
 		resp.Article.Mode = site.ModeFor(pageURL)
+		resp.Sort = sort
+		closesAt := autoCloseAt(site, pageURL, th.Article)
+		if !closesAt.IsZero() && !s.Now().Before(closesAt) {
+			resp.Article.Closed = true
+		}
 		if after.IsZero() && th.Exists {
 			picks, err := s.Store.Picks(r.Context(), siteID, pageURL)
 			if err != nil {
@@ -159,6 +175,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		}
 		sum := sha256.Sum256(buf.Bytes())
 		cached = &cachedThread{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		if !resp.Article.Closed {
+			cached.expires = closesAt
+		}
 		// Only pages of the site's own articles are kept: a URL off its
 		// origins has no comments, and must not fill the cache.
 		if o, ok := originOf(pageURL); ok && slices.Contains(site.Origins, o) {
@@ -255,6 +274,7 @@ func buildThread(th comment.Thread) ThreadResponse {
 			n.Deleted = true
 		default:
 			n.Author, n.HTML = &Author{Name: c.AuthorName, Website: c.AuthorWebsite}, c.HTML
+			n.Staff = c.StaffBy != ""
 			if !c.EditedAt.IsZero() {
 				n.EditedAt = timestamp(c.EditedAt)
 			}

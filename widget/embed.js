@@ -28,6 +28,7 @@
       notice: "Your comment will be posted pending moderator approval. No ad hominem attacks will be posted.",
       noticePost: "Your comment appears at once; moderators may remove it. No ad hominem attacks will be posted.",
       picks: "Editors' picks",
+      staff: "Staff",
       emailNotice: "Your email address will not be published.",
       requiredNotice: "Required fields are marked *",
       name: "Name", email: "Email", website: "Website", body: "Comment",
@@ -45,7 +46,7 @@
       rejected: "Not published", dismiss: "Dismiss",
       count: function (n) { return n === 0 ? "No comments yet" : n === 1 ? "1 comment" : n + " comments"; },
       thread: "Comments",
-      oldest: "Oldest first", newest: "Newest first", sort: "Sort comments",
+      oldest: "Oldest first", newest: "Newest first", featured: "Featured first", sort: "Sort comments",
       reply: "Reply", cancel: "Cancel reply", replyingTo: "Replying to ", inReplyTo: "in reply to ",
       more: "Load more comments", loadFailed: "Comments could not be loaded.",
       closed: "Comments are closed for this article.",
@@ -69,6 +70,7 @@
       notice: "Votre commentaire sera publié après validation par un modérateur. Aucune attaque ad hominem ne sera publiée.",
       noticePost: "Votre commentaire paraît aussitôt ; les modérateurs peuvent le retirer. Aucune attaque ad hominem ne sera publiée.",
       picks: "Choix de la rédaction",
+      staff: "Rédaction",
       emailNotice: "Votre adresse e-mail ne sera pas publiée.",
       requiredNotice: "Les champs obligatoires sont marqués *",
       name: "Nom", email: "E-mail", website: "Site web", body: "Commentaire",
@@ -95,7 +97,7 @@
       rejected: "Non publié", dismiss: "Masquer",
       count: function (n) { return n === 0 ? "Aucun commentaire" : n === 1 ? "1 commentaire" : n + " commentaires"; },
       thread: "Commentaires",
-      oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", sort: "Trier les commentaires",
+      oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", featured: "Choix de la rédaction d’abord", sort: "Trier les commentaires",
       reply: "Répondre", cancel: "Annuler la réponse", replyingTo: "En réponse à ", inReplyTo: "en réponse à ",
       more: "Afficher plus de commentaires", loadFailed: "Les commentaires n’ont pas pu être chargés.",
       closed: "Les commentaires sont fermés pour cet article.",
@@ -181,7 +183,7 @@
     var ownKey = "parley:own:" + site + ":" + url;
     var uid = "p" + (++widgetN) + "-";
     var root = host.attachShadow({ mode: "open" });
-    var sort = "oldest", next = null, parentID = null, checkable = true, confirmed = false;
+    var sort = "", next = null, parentID = null, checkable = true, confirmed = false;
     var dateFmt;
     try { dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }); } catch (e) { dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" }); }
 
@@ -235,7 +237,7 @@
     // The thread.
     var countH = el("h2", { id: uid + "count", text: T.thread });
     var sortSel = el("select", { id: uid + "sort", onchange: function () { sort = sortSel.value; loadThread(false); } }, [
-      el("option", { value: "oldest", text: T.oldest }), el("option", { value: "newest", text: T.newest })
+      el("option", { value: "oldest", text: T.oldest }), el("option", { value: "newest", text: T.newest }), el("option", { value: "featured", text: T.featured })
     ]);
     var list = el("ol", { "class": "thread" });
     var moreBtn = el("button", { type: "button", "class": "more", hidden: true, text: T.more, onclick: function () { loadThread(true); } });
@@ -442,7 +444,7 @@
       if (c.html != null) body.innerHTML = c.html;
       var foot = el("footer");
       var art = el("article", { "aria-label": c.author.name }, [
-        el("header", {}, [who, " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" }),
+        el("header", {}, [who, staffBadge(c), " ", el("time", { datetime: c.created_at || "", text: c.created_at ? fmtTime(c.created_at) : "" }),
           answers ? el("span", { "class": "to", text: " · " + T.inReplyTo + answers }) : null]),
         body, foot
       ]);
@@ -675,7 +677,7 @@
 
     var closed = false, total = 0;
     function loadThread(more) {
-      var q = "/api/v1/threads?site=" + encodeURIComponent(site) + "&url=" + encodeURIComponent(url) + "&sort=" + sort + (more && next ? "&after=" + encodeURIComponent(next) : "");
+      var q = "/api/v1/threads?site=" + encodeURIComponent(site) + "&url=" + encodeURIComponent(url) + (sort ? "&sort=" + sort : "") + (more && next ? "&after=" + encodeURIComponent(next) : "");
       moreBtn.disabled = true;
       return api("GET", q).then(function (r) {
         moreBtn.disabled = false;
@@ -687,6 +689,7 @@
         var th = r.json;
         if (!more) { list.textContent = ""; closeReply(); }
         closed = th.article.closed;
+        if (th.sort) { sort = th.sort; sortSel.value = sort; }
         promise.textContent = promiseFor(T, th.article.mode);
         if (!more) showPicks(th.picks || []);
         formSlot.hidden = closed;
@@ -705,6 +708,11 @@
       }, function () { moreBtn.disabled = false; threadMsg.textContent = T.loadFailed; });
     }
     // showPicks puts the comments editors featured above the thread.
+    // staffBadge marks a comment a moderator wrote: only the server's
+    // "staff" flag sets it, never the name a reader typed.
+    function staffBadge(c) {
+      return c.staff === true ? el("span", { "class": "staff", text: T.staff }) : null;
+    }
     var picksBox = null;
     function showPicks(picks) {
       if (picksBox) { picksBox.remove(); picksBox = null; }
@@ -713,7 +721,7 @@
         var body = el("div", { "class": "body", dir: "auto" });
         body.innerHTML = c.html;
         return el("li", {}, [el("article", { "aria-label": c.author.name }, [
-          el("header", {}, [el("span", { "class": "author", dir: "auto", text: c.author.name }), " ",
+          el("header", {}, [el("span", { "class": "author", dir: "auto", text: c.author.name }), staffBadge(c), " ",
             el("time", { datetime: c.created_at, text: fmtTime(c.created_at) })]), body])]);
       });
       picksBox = el("section", { "class": "picks", "aria-labelledby": uid + "picks" }, [el("h3", { id: uid + "picks", text: T.picks }), el("ol", {}, items)]);

@@ -135,7 +135,7 @@ func readPassword(r io.Reader) (string, error) {
 }
 
 func cmdArticle(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "article", "article close|open --site SITE URL | article title --site SITE URL \"TITLE\"\n\nClosing an article refuses new comments on it; its thread stays visible.\nA title set here is the newsroom's own, shown to readers and moderators.\nEach change is audited and reaches running servers.")
+	fs := newFlagSet(e, "article", "article close|open --site SITE URL | article title --site SITE URL \"TITLE\" | article auto-close --site SITE URL DAYS|never|default\n\nClosing an article refuses new comments on it; its thread stays visible.\nA title set here is the newsroom's own, shown to readers and moderators.\nauto-close gives the article its own delay (days after its first comment,\nor never) over the site's auto_close_days; default returns it to the site's.\nEach change is audited and reaches running servers.")
 	var d dataFlags
 	d.register(fs, e)
 	d.registerLogLevel(fs, e)
@@ -144,10 +144,10 @@ func cmdArticle(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	okArgs := len(pos) == 2 && (pos[0] == "close" || pos[0] == "open") || len(pos) == 3 && pos[0] == "title"
+	okArgs := len(pos) == 2 && (pos[0] == "close" || pos[0] == "open") || len(pos) == 3 && (pos[0] == "title" || pos[0] == "auto-close")
 	if !okArgs || *site == "" {
 		fs.Usage()
-		return usagef("usage: parley article close|open --site SITE URL, or parley article title --site SITE URL \"TITLE\"")
+		return usagef("usage: parley article close|open --site SITE URL, parley article title --site SITE URL \"TITLE\", or parley article auto-close --site SITE URL DAYS|never|default")
 	}
 	store, _, err := openData(ctx, &d)
 	if err != nil {
@@ -155,6 +155,9 @@ func cmdArticle(ctx context.Context, e env, args []string) error {
 	}
 	defer store.Close()
 	dk := cliDesk(store)
+	if pos[0] == "auto-close" {
+		return articleAutoClose(ctx, e, dk, *site, pos[1], pos[2])
+	}
 	ch := comment.ArticleChange{SiteID: *site, URL: pos[1], Moderator: cliActor(e)}
 	switch pos[0] {
 	case "title":

@@ -75,6 +75,7 @@ func cmdSiteSet(ctx context.Context, e env, args []string) error {
 	d.registerLogLevel(fs, e)
 	mode := fs.String("mode", "", "premoderate (the default), trusted or postmoderate")
 	disposable := fs.String("disposable", "", "what a disposable-email domain does: hold (the default), reject or off")
+	defaultSort := fs.String("default-sort", "", "the thread order when the reader asks for none: oldest (the default), newest or featured (editors' picks first)")
 	num := func(name string, integer bool, help string) *optNumber {
 		o := &optNumber{integer: integer}
 		fs.Var(o, name, help)
@@ -92,6 +93,7 @@ func cmdSiteSet(ctx context.Context, e env, args []string) error {
 		"campaign_commenters": num("campaign-commenters", true, fmt.Sprintf("commenters sending the same text that make a campaign (default %d; 0: off)", comment.DefaultCampaignCommenters)),
 		"velocity_max":        num("velocity-max", true, fmt.Sprintf("comments allowed per commenter or address in the velocity window (default %d; 0: off)", comment.DefaultVelocityMax)),
 		"velocity_minutes":    num("velocity-minutes", true, fmt.Sprintf("the velocity window, minutes (default %d)", comment.DefaultVelocityMinutes)),
+		"auto_close_days":     num("auto-close-days", true, "close an article to new comments N days after its first comment (default 0: never); parley article auto-close sets one article's own"),
 	}
 	rates := map[string]*optNumber{
 		"rejection_rate":    num("rejection-rate", false, fmt.Sprintf("hold a commenter whose rejected share of their last decisions is above R, 0 to 1 (default %g; 0: off)", comment.DefaultRejectionRate)),
@@ -130,6 +132,9 @@ func cmdSiteSet(ctx context.Context, e env, args []string) error {
 	if *mode != "" {
 		site.Mode = comment.Mode(*mode)
 	}
+	if *defaultSort != "" {
+		site.Policy.DefaultSort = comment.Sort(*defaultSort)
+	}
 	if *disposable != "" {
 		site.Policy.Disposable = *disposable
 	}
@@ -147,7 +152,7 @@ func cmdSiteSet(ctx context.Context, e env, args []string) error {
 	p := &site.Policy
 	intDst := map[string]**int{"hold_new": &p.HoldNew, "trust_after": &p.TrustAfter, "trust_window": &p.TrustWindow,
 		"rejection_window": &p.RejectionWindow, "repeat_minutes": &p.RepeatMinutes, "campaign_commenters": &p.CampaignCommenters,
-		"velocity_max": &p.VelocityMax, "velocity_minutes": &p.VelocityMinutes}
+		"velocity_max": &p.VelocityMax, "velocity_minutes": &p.VelocityMinutes, "auto_close_days": &p.AutoCloseDays}
 	for name, o := range counts {
 		switch {
 		case !o.set:

@@ -215,9 +215,9 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 		if err != nil {
 			return storeErr(err, "Comment")
 		}
-		if c.SSOSub != "" || c.AwaitingVerification {
-			if _, err := tx.Exec(ctx, `UPDATE comments SET sso_sub = $1, awaiting_verification = $2 WHERE id = $3`,
-				c.SSOSub, c.AwaitingVerification, c.ID); err != nil {
+		if c.SSOSub != "" || c.AwaitingVerification || c.StaffBy != "" {
+			if _, err := tx.Exec(ctx, `UPDATE comments SET sso_sub = $1, awaiting_verification = $2, staff_by = $3 WHERE id = $4`,
+				c.SSOSub, c.AwaitingVerification, c.StaffBy, c.ID); err != nil {
 				return storeErr(err, "Comment")
 			}
 		}
@@ -246,7 +246,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment) error {
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
 	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format,
-	c.sso_sub, c.awaiting_verification, c.holds`
+	c.sso_sub, c.awaiting_verification, c.holds, c.staff_by`
 
 func scanComment(row pgx.Row) (comment.Comment, error) {
 	var c comment.Comment
@@ -257,7 +257,7 @@ func scanComment(row pgx.Row) (comment.Comment, error) {
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &c.ArticleTitleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &c.Flagged, &spans,
 		&reason, &c.Note, &c.CreatedAt, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format,
-		&c.SSOSub, &c.AwaitingVerification, &holds)
+		&c.SSOSub, &c.AwaitingVerification, &holds, &c.StaffBy)
 	if err != nil {
 		return c, err
 	}
@@ -344,7 +344,11 @@ func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thre
 		args = append(args, ts(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit+1)
-	t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	if q.Sort == comment.SortFeatured {
+		t.Roots, t.Next, err = featuredRoots(ctx, tx, t.Article.ID, q.After, q.Limit)
+	} else {
+		t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	}
 	if err != nil {
 		return t, err
 	}

@@ -209,9 +209,9 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 		return storeErr(err, "Comment")
 	}
 	c.ID, _ = res.LastInsertId()
-	if c.SSOSub != "" || c.AwaitingVerification {
-		if _, err := tx.ExecContext(ctx, `UPDATE comments SET sso_sub = ?, awaiting_verification = ? WHERE id = ?`,
-			c.SSOSub, boolInt(c.AwaitingVerification), c.ID); err != nil {
+	if c.SSOSub != "" || c.AwaitingVerification || c.StaffBy != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET sso_sub = ?, awaiting_verification = ?, staff_by = ? WHERE id = ?`,
+			c.SSOSub, boolInt(c.AwaitingVerification), c.StaffBy, c.ID); err != nil {
 			return storeErr(err, "Comment")
 		}
 	}
@@ -238,7 +238,7 @@ func createComment(ctx context.Context, tx *stmtTx, c *comment.Comment) error {
 const commentCols = `c.id, c.site_id, c.article_id, a.url, a.title, a.title_verified, c.parent_id, c.root_id, c.author_name, c.author_website,
 	c.email_cipher, c.email_hmac, c.ip_hash, c.body, c.html, c.status, c.edit_token_hash, c.score, c.flagged, c.spans,
 	c.reason, c.note, c.created_at, c.decided_at, c.decided_by, c.revision_of, c.edited_at, c.format,
-	c.sso_sub, c.awaiting_verification, c.holds`
+	c.sso_sub, c.awaiting_verification, c.holds, c.staff_by`
 
 func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	var c comment.Comment
@@ -250,7 +250,7 @@ func scanComment(row interface{ Scan(...any) error }) (comment.Comment, error) {
 	err := row.Scan(&c.ID, &c.SiteID, &c.ArticleID, &c.ArticleURL, &c.ArticleTitle, &titleVerified, &parent, &root, &c.AuthorName, &c.AuthorWebsite,
 		&c.EmailCipher, &c.EmailHMAC, &c.IPHash, &c.Body, &c.HTML, &status, &c.EditTokenHash, &c.Score, &flagged, &spans,
 		&reason, &c.Note, &created, &decided, &c.DecidedBy, &revisionOf, &edited, &c.Format,
-		&c.SSOSub, &awaiting, &holds)
+		&c.SSOSub, &awaiting, &holds, &c.StaffBy)
 	if err != nil {
 		return c, err
 	}
@@ -331,7 +331,11 @@ func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thre
 		args = append(args, micro(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit+1)
-	t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	if q.Sort == comment.SortFeatured {
+		t.Roots, t.Next, err = featuredRoots(ctx, tx, t.Article.ID, q.After, q.Limit)
+	} else {
+		t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+	}
 	if err != nil {
 		return t, err
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, webhookTests...)
 	tests = append(tests, policyTests...)
 	tests = append(tests, pickTests...)
+	tests = append(tests, staffTests...)
 	ran := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
