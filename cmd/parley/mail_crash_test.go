@@ -58,7 +58,7 @@ func TestMailCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sq.Close()
-	if _, err := sq.Exec(`UPDATE outbox SET claimed_until = 0, next_attempt = 0 WHERE sent_at = 0`); err != nil {
+	if _, err := sq.Exec(`UPDATE outbox SET claimed_until = NULL, next_attempt = 0 WHERE sent_at IS NULL`); err != nil {
 		t.Fatal(err)
 	}
 	smtp.SetDelay(0)
@@ -66,7 +66,7 @@ func TestMailCrash(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var unsent int
-		if err := sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at = 0`).Scan(&unsent); err != nil {
+		if err := sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&unsent); err != nil {
 			t.Fatal(err)
 		}
 		if unsent == 0 {

@@ -223,14 +223,14 @@ func TestMailEndToEnd(t *testing.T) {
 	defer sq.Close()
 	var batches int
 	var next int64
-	if err := sq.QueryRow(`SELECT count(*), max(next_attempt) FROM outbox WHERE topic = 'reply' AND sent_at = 0`).Scan(&batches, &next); err != nil || batches != 1 {
+	if err := sq.QueryRow(`SELECT count(*), max(next_attempt) FROM outbox WHERE topic = 'reply' AND sent_at IS NULL`).Scan(&batches, &next); err != nil || batches != 1 {
 		t.Fatalf("pending reply batches: %d, %v", batches, err)
 	}
 	if wait := time.Until(time.UnixMicro(next)); wait < 55*time.Minute || wait > 61*time.Minute {
 		t.Errorf("the batch is due in %v, want about an hour", wait)
 	}
 	// The hour passes (the batch is made due now).
-	if _, err := sq.Exec(`UPDATE outbox SET next_attempt = 0 WHERE topic = 'reply' AND sent_at = 0`); err != nil {
+	if _, err := sq.Exec(`UPDATE outbox SET next_attempt = 0 WHERE topic = 'reply' AND sent_at IS NULL`); err != nil {
 		t.Fatal(err)
 	}
 	batch := smtp.Wait(6, 15*time.Second)[5]
@@ -263,7 +263,7 @@ func TestMailEndToEnd(t *testing.T) {
 		t.Errorf("/metrics does not show the email backlog while the server is down (%d)", code)
 	}
 	var attempts int
-	sq.QueryRow(`SELECT attempts FROM outbox WHERE topic = 'decision' AND sent_at = 0`).Scan(&attempts)
+	sq.QueryRow(`SELECT attempts FROM outbox WHERE topic = 'decision' AND sent_at IS NULL`).Scan(&attempts)
 	if attempts < 1 {
 		t.Errorf("no failed attempt recorded while the server was down")
 	}
@@ -282,7 +282,7 @@ func TestMailEndToEnd(t *testing.T) {
 		t.Errorf("%d messages in all, want 7", n)
 	}
 	var backlog int
-	sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at = 0`).Scan(&backlog)
+	sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&backlog)
 	if backlog != 0 {
 		t.Errorf("%d items still in the outbox", backlog)
 	}
