@@ -173,18 +173,10 @@ func (p PolicyPatch) Apply(s *comment.Site) []comment.FieldError {
 	return errs
 }
 
-// policySite returns the site of the path for an admin who may manage it.
+// policySite returns the site of a /admin/sites/{id}/policy route for an
+// admin who may manage it.
 func (s *Server) policySite(r *http.Request) (comment.Site, comment.Moderator, error) {
-	m, _ := ModeratorFrom(r.Context())
-	if m.Role != comment.RoleAdmin || !m.MaySee(r.PathValue("id")) {
-		return comment.Site{}, m, &comment.Error{Code: comment.CodeForbidden, Message: "Only admins of this site change its settings.",
-			Fields: []comment.FieldError{{Field: "id", Message: "is managed by its admins only"}}}
-	}
-	site, err := s.Store.Site(r.Context(), r.PathValue("id"))
-	if comment.ErrorCode(err) == comment.CodeNotFound {
-		return site, m, &comment.Error{Code: comment.CodeNotFound, Message: "Unknown site.", Fields: []comment.FieldError{{Field: "id", Message: "is not a site this server knows"}}}
-	}
-	return site, m, err
+	return s.siteForAdmin(r, "id")
 }
 
 func (s *Server) sitePolicy(w http.ResponseWriter, r *http.Request) error {

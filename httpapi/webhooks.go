@@ -73,23 +73,40 @@ func (q webhookRequest) input() desk.WebhookInput {
 }
 
 // adminSite returns the site of a /admin/sites/{site}/... route when the
-// moderator may manage it: admins only (site settings are theirs), and
-// the site must exist.
+// moderator may manage it (siteForAdmin).
 func (s *Server) adminSite(r *http.Request) (string, error) {
+	site, _, err := s.siteForAdmin(r, "site")
+	return site.ID, err
+}
+
+// siteForAdmin returns the site named by the path parameter param, and the
+// moderator, when the moderator is an admin who may see the site: site
+// settings (webhooks, data requests, policy) are admins'. A refusal or an
+// unknown site names param.
+func (s *Server) siteForAdmin(r *http.Request, param string) (comment.Site, comment.Moderator, error) {
 	m, _ := ModeratorFrom(r.Context())
-	site := r.PathValue("site")
-	if m.Role != comment.RoleAdmin || !m.MaySee(site) {
-		return "", &comment.Error{Code: comment.CodeForbidden, Message: "Only admins manage a site's webhooks and data requests.",
-			Fields: []comment.FieldError{{Field: "site", Message: "is managed by admins only"}}}
+	id := r.PathValue(param)
+	if m.Role != comment.RoleAdmin || !m.MaySee(id) {
+		return comment.Site{}, m, &comment.Error{Code: comment.CodeForbidden, Message: "Only admins of this site manage its settings.",
+			Fields: []comment.FieldError{{Field: param, Message: "is managed by its admins only"}}}
 	}
-	if _, err := s.Store.Site(r.Context(), site); err != nil {
-		if comment.ErrorCode(err) == comment.CodeNotFound {
-			return "", &comment.Error{Code: comment.CodeNotFound, Message: "No site " + strconv.Quote(site) + ".",
-				Fields: []comment.FieldError{{Field: "site", Message: "is not a site of this server"}}}
-		}
-		return "", err
+	site, err := s.Store.Site(r.Context(), id)
+	if comment.ErrorCode(err) == comment.CodeNotFound {
+		return site, m, &comment.Error{Code: comment.CodeNotFound, Message: "No site " + strconv.Quote(id) + ".",
+			Fields: []comment.FieldError{{Field: param, Message: "is not a site of this server"}}}
 	}
-	return site, nil
+	return site, m, err
+}
+
+// adminWebhook returns the site and webhook ID of a
+// /admin/sites/{site}/webhooks/{id} route, for an admin of the site.
+func (s *Server) adminWebhook(r *http.Request) (string, int64, error) {
+	site, err := s.adminSite(r)
+	if err != nil {
+		return "", 0, err
+	}
+	id, err := webhookID(r)
+	return site, id, err
 }
 
 func webhookID(r *http.Request) (int64, error) {
@@ -137,11 +154,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.adminSite(r)
-	if err != nil {
-		return err
-	}
-	id, err := webhookID(r)
+	site, id, err := s.adminWebhook(r)
 	if err != nil {
 		return err
 	}
@@ -154,11 +167,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.adminSite(r)
-	if err != nil {
-		return err
-	}
-	id, err := webhookID(r)
+	site, id, err := s.adminWebhook(r)
 	if err != nil {
 		return err
 	}
@@ -175,11 +184,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.adminSite(r)
-	if err != nil {
-		return err
-	}
-	id, err := webhookID(r)
+	site, id, err := s.adminWebhook(r)
 	if err != nil {
 		return err
 	}
@@ -191,11 +196,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.adminSite(r)
-	if err != nil {
-		return err
-	}
-	id, err := webhookID(r)
+	site, id, err := s.adminWebhook(r)
 	if err != nil {
 		return err
 	}
@@ -208,11 +209,7 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webhookDeliveries(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.adminSite(r)
-	if err != nil {
-		return err
-	}
-	id, err := webhookID(r)
+	site, id, err := s.adminWebhook(r)
 	if err != nil {
 		return err
 	}
