@@ -391,14 +391,29 @@ type RecentQuery struct {
 	Since     time.Time // zero: any age
 	// DecidedOnly keeps comments approved, rejected or marked spam.
 	DecidedOnly bool
-	Limit       int // at most 1000; default 100
+	// Bodies asks for each comment's text (Recent.Body); without it the
+	// text is left empty, as the velocity and history rules need none.
+	Bodies bool
+	Limit  int // at most 1000; default 100
+}
+
+// Recent is what the moderation rules read of a recent comment: who wrote
+// it (their email's keyed hash), when, where it stands, and its text when
+// the query asked for it. A submission reads up to a few hundred of these,
+// so they carry no more than that.
+type Recent struct {
+	ID        int64
+	EmailHMAC []byte
+	Status    Status
+	CreatedAt time.Time
+	Body      string
 }
 
 // PolicyStore is what the rules read and how the queue is filtered by them.
 type PolicyStore interface {
-	// RecentComments returns a site's recent comments (revisions
-	// excluded), newest first, narrowed by the query.
-	RecentComments(ctx context.Context, q RecentQuery) ([]Comment, error)
+	// RecentComments returns what the rules read of a site's recent
+	// comments (revisions excluded), newest first, narrowed by the query.
+	RecentComments(ctx context.Context, q RecentQuery) ([]Recent, error)
 	// HoldCounts counts the pending comments of a site ("" for all) per
 	// rule that held them.
 	HoldCounts(ctx context.Context, siteID string) (map[string]int, error)

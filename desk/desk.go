@@ -41,6 +41,7 @@ type Config struct {
 // Desk holds the use cases.
 type Desk struct {
 	Config
+	windows siteWindows // each site's recent comments, for the campaign rule
 }
 
 // New returns a Desk with cfg's defaults filled in.
@@ -88,6 +89,7 @@ func (d *Desk) Submit(ctx context.Context, c *comment.Comment) error {
 	if err := d.Store.CreateComment(ctx, c); err != nil {
 		return err
 	}
+	d.addRecent(c)
 	if c.Status == comment.StatusApproved {
 		d.threadChanged(ctx, c.SiteID, c.ArticleURL)
 	}

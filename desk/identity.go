@@ -55,6 +55,7 @@ func (d *Desk) SubmitAwaitingVerification(ctx context.Context, c *comment.Commen
 	if err := d.Store.CreateComment(ctx, c); err != nil {
 		return err
 	}
+	d.addRecent(c)
 	written := *c // the caller keeps c; listeners get their own copy
 	d.publish(events.Event{Kind: events.Submitted, CommentID: c.ID, SiteID: c.SiteID, Status: comment.StatusAwaitingVerification, Comment: &written})
 	return nil

@@ -14,7 +14,8 @@ import (
 // Screen runs a site's rules on a new comment c (its SiteID, ArticleURL,
 // Body, EmailHMAC, IPHash and CreatedAt set) from commenter, whose plain
 // email is read only for its domain: it reads the commenter's, the
-// address's and the site's recent comments that the rules need, and
+// address's and the site's recent comments that the rules need (the
+// site's from a window at most SiteRecentMaxAge old), and
 // returns where the comment starts, with every rule that fired. It changes
 // nothing.
 func (d *Desk) Screen(ctx context.Context, p moderation.Policy, site comment.Site, c *comment.Comment,
@@ -43,19 +44,19 @@ func (d *Desk) Screen(ctx context.Context, p moderation.Policy, site comment.Sit
 	// Enough rows for the velocity rule to count past its maximum.
 	limit := min(max(50, ps.VelocityMaxOrDefault()+1), 1000)
 	if win := max(repeat, velocity); win > 0 && commenter.Approved+commenter.Rejected+commenter.Pending > 0 {
-		s.ByCommenter, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, EmailHMAC: c.EmailHMAC, Since: now.Add(-win), Limit: limit})
+		s.ByCommenter, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, EmailHMAC: c.EmailHMAC, Since: now.Add(-win), Bodies: repeat > 0, Limit: limit})
 		if err != nil {
 			return moderation.Outcome{}, err
 		}
 	}
 	if velocity > 0 && c.IPHash != nil {
-		s.ByAddress, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, IPHash: c.IPHash, Since: now.Add(-velocity), Limit: limit})
+		s.ByAddress, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, IPHash: c.IPHash, Since: now.Add(-velocity), Limit: ps.VelocityMaxOrDefault()})
 		if err != nil {
 			return moderation.Outcome{}, err
 		}
 	}
 	if repeat > 0 && ps.CampaignCommentersOrDefault() > 1 {
-		s.SiteRecent, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, Since: now.Add(-repeat), Limit: 100})
+		s.SiteRecent, err = d.siteRecent(ctx, site.ID, now.Add(-repeat))
 		if err != nil {
 			return moderation.Outcome{}, err
 		}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
@@ -23,13 +25,15 @@ type Screening struct {
 	Commenter   comment.Commenter
 	// Decisions are the commenter's last decided comments (approved,
 	// rejected, spam), newest first.
-	Decisions []comment.Comment
+	Decisions []comment.Recent
 	// ByCommenter and ByAddress are the recent comments of the commenter
-	// and of their address; SiteRecent everyone's on the site (campaigns).
+	// and of their address (the velocity rule needs no more of these than
+	// its maximum); SiteRecent everyone's on the site (campaigns).
 	// Each newest first; older ones than the rules' windows are ignored.
-	ByCommenter []comment.Comment
-	ByAddress   []comment.Comment
-	SiteRecent  []comment.Comment
+	// The repeat rules read the texts of ByCommenter and SiteRecent.
+	ByCommenter []comment.Recent
+	ByAddress   []comment.Recent
+	SiteRecent  []comment.Recent
 	Now         time.Time
 }
 
@@ -126,12 +130,12 @@ func (p Policy) Screen(a Assessment, s Screening) Outcome {
 	if win := ps.RepeatMinutesOrDefault(); win > 0 {
 		since := s.Now.Add(-time.Duration(win) * time.Minute)
 		sim := ps.RepeatSimilarityOrDefault()
-		sh := Shingles(s.Body)
+		sh := recentShingles(s.Body) // kept: the next submissions compare with it
 		for _, c := range s.ByCommenter {
 			if c.CreatedAt.Before(since) {
 				break
 			}
-			if comparable(s.Body, c.Body) && Similarity(sh, Shingles(c.Body)) >= sim {
+			if comparable(s.Body, c.Body) && Similarity(sh, recentShingles(c.Body)) >= sim {
 				hold(comment.RuleRepeat, "same text as comment %d, %s ago", c.ID, ago(s.Now.Sub(c.CreatedAt)))
 				break
 			}
@@ -145,7 +149,7 @@ func (p Policy) Screen(a Assessment, s Screening) Outcome {
 				if string(c.EmailHMAC) == string(cm.EmailHMAC) || others[string(c.EmailHMAC)] {
 					continue
 				}
-				if comparable(s.Body, c.Body) && Similarity(sh, Shingles(c.Body)) >= sim {
+				if comparable(s.Body, c.Body) && Similarity(sh, recentShingles(c.Body)) >= sim {
 					others[string(c.EmailHMAC)] = true
 				}
 			}
@@ -161,7 +165,9 @@ func (p Policy) Screen(a Assessment, s Screening) Outcome {
 		if n := countSince(s.ByCommenter, since); n >= max {
 			hold(comment.RuleVelocity, "%d comments from this commenter in %d minutes, more than %d", n+1, win, max)
 		} else if n := countSince(s.ByAddress, since); n >= max {
-			hold(comment.RuleVelocity, "%d comments from this address in %d minutes, more than %d", n+1, win, max)
+			// The address's comments are read only up to max: an office
+			// behind one address may have many more.
+			hold(comment.RuleVelocity, "more than %d comments from this address in %d minutes", max, win)
 		}
 	}
 
@@ -183,7 +189,7 @@ func (p Policy) Screen(a Assessment, s Screening) Outcome {
 // (by a link or SSO; anyone can type an address), and a moderator trusted
 // them, or they earned it with TrustAfter approved comments and no
 // rejection among their last TrustWindow decisions.
-func Trusted(ps comment.PolicySettings, cm comment.Commenter, decisions []comment.Comment) bool {
+func Trusted(ps comment.PolicySettings, cm comment.Commenter, decisions []comment.Recent) bool {
 	if !cm.Verified {
 		return false
 	}
@@ -198,7 +204,7 @@ func Trusted(ps comment.PolicySettings, cm comment.Commenter, decisions []commen
 	return rejections(decisions[:min(w, len(decisions))]) == 0
 }
 
-func rejections(cs []comment.Comment) int {
+func rejections(cs []comment.Recent) int {
 	n := 0
 	for _, c := range cs {
 		if c.Status == comment.StatusRejected || c.Status == comment.StatusSpam {
@@ -208,7 +214,7 @@ func rejections(cs []comment.Comment) int {
 	return n
 }
 
-func countSince(cs []comment.Comment, since time.Time) int {
+func countSince(cs []comment.Recent, since time.Time) int {
 	n := 0
 	for _, c := range cs {
 		if !c.CreatedAt.Before(since) {
@@ -281,11 +287,11 @@ func comparable(a, b string) bool {
 }
 
 // Shingles are the hashed word 3-grams of a text's tokens (the tokens
-// themselves for a text of fewer than three), the units Similarity
-// compares.
-func Shingles(text string) map[uint64]struct{} {
+// themselves for a text of fewer than three), sorted and without repeats:
+// the units Similarity compares.
+func Shingles(text string) []uint64 {
 	toks := Tokens(text)
-	out := make(map[uint64]struct{}, len(toks))
+	out := make([]uint64, 0, max(len(toks)-2, len(toks)))
 	h := fnv.New64a()
 	add := func(parts ...string) {
 		h.Reset()
@@ -293,36 +299,89 @@ func Shingles(text string) map[uint64]struct{} {
 			h.Write([]byte(p))
 			h.Write([]byte{0})
 		}
-		out[h.Sum64()] = struct{}{}
+		out = append(out, h.Sum64())
 	}
 	if len(toks) < 3 {
 		for _, t := range toks {
 			add(t)
 		}
-		return out
+	} else {
+		for i := 0; i+3 <= len(toks); i++ {
+			add(toks[i], toks[i+1], toks[i+2])
+		}
 	}
-	for i := 0; i+3 <= len(toks); i++ {
-		add(toks[i], toks[i+1], toks[i+2])
-	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
-// Similarity is the Jaccard similarity of two shingle sets, in [0, 1];
-// two empty texts are not similar.
-func Similarity(a, b map[uint64]struct{}) float64 {
+// Similarity is the Jaccard similarity of two shingle sets (as Shingles
+// returns them), in [0, 1]; two empty texts are not similar.
+func Similarity(a, b []uint64) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
-	if len(a) > len(b) {
-		a, b = b, a
-	}
 	both := 0
-	for k := range a {
-		if _, ok := b[k]; ok {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
 			both++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
 		}
 	}
 	return float64(both) / float64(len(a)+len(b)-both)
+}
+
+// seenShingles keeps the shingles of the texts recently compared, by the
+// text's hash: every submission compares itself with up to a hundred
+// recent comments of its site, and tokenising each of them again took a
+// sixth of a submission's time. Two generations of at most
+// shingleCacheSize texts each; the older is dropped when the newer fills.
+var seenShingles shingleCache
+
+type shingleCache struct {
+	sync.Mutex
+	cur, old map[uint64][]uint64
+}
+
+const shingleCacheSize = 4096
+
+// recentShingles returns the shingles of a recent comment's text, from the
+// cache when it was seen lately.
+func recentShingles(text string) []uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(text))
+	k := h.Sum64()
+	c := &seenShingles
+	c.Lock()
+	sh, ok := c.cur[k]
+	if !ok {
+		if sh, ok = c.old[k]; ok {
+			c.put(k, sh)
+		}
+	}
+	c.Unlock()
+	if ok {
+		return sh
+	}
+	sh = Shingles(text)
+	c.Lock()
+	c.put(k, sh)
+	c.Unlock()
+	return sh
+}
+
+// put adds a text's shingles to the newer generation, starting a new one
+// when it is full. The caller holds the lock.
+func (c *shingleCache) put(k uint64, sh []uint64) {
+	if len(c.cur) >= shingleCacheSize || c.cur == nil {
+		c.old, c.cur = c.cur, make(map[uint64][]uint64, shingleCacheSize)
+	}
+	c.cur[k] = sh
 }
 
 // Verdict says in a few words where the comment starts: "published at

@@ -50,7 +50,7 @@ func (m *memStore) TrustedNames(context.Context, string) ([]comment.NameHolder, 
 
 // RecentComments is what the moderation rules read; the fuzzed
 // submissions have no history.
-func (m *memStore) RecentComments(context.Context, comment.RecentQuery) ([]comment.Comment, error) {
+func (m *memStore) RecentComments(context.Context, comment.RecentQuery) ([]comment.Recent, error) {
 	return nil, nil
 }
 

@@ -215,11 +215,11 @@ func Scorer(c moderation.Classifier) moderation.Classifier {
 func Run(p moderation.Policy, s Setting, evs []event, cs []commenter, a Assumptions) Row {
 	site := s.Site
 	type past struct {
-		c       comment.Comment
+		c       comment.Recent
 		decided time.Time // when its status became final (the submission, for a rule's verdict)
 	}
 	hist := make(map[int][]past, len(cs)) // per commenter, oldest first
-	var recent []comment.Comment          // everyone's, oldest first
+	var recent []comment.Recent           // everyone's, oldest first
 	servers := make([]time.Time, max(a.Moderators, 1))
 	review := time.Duration(a.ReviewSeconds * float64(time.Second))
 	var reviewed, attacks, attacksUnreviewed int
@@ -229,7 +229,7 @@ func Run(p moderation.Policy, s Setting, evs []event, cs []commenter, a Assumpti
 		now := ev.at
 		cm := comment.Commenter{SiteID: site.ID, EmailHMAC: cs[ev.commenter].hmac, Verified: cs[ev.commenter].verified}
 		h := hist[ev.commenter]
-		var decisions, byCommenter []comment.Comment
+		var decisions, byCommenter []comment.Recent
 		win := time.Duration(max(site.Policy.RepeatMinutesOrDefault(), site.Policy.VelocityMinutesOrDefault())) * time.Minute
 		for i := len(h) - 1; i >= 0; i-- {
 			c := h[i].c
@@ -253,7 +253,7 @@ func Run(p moderation.Policy, s Setting, evs []event, cs []commenter, a Assumpti
 		for len(recent) > 0 && recent[0].CreatedAt.Before(cut) {
 			recent = recent[1:]
 		}
-		siteRecent := make([]comment.Comment, len(recent))
+		siteRecent := make([]comment.Recent, len(recent))
 		for i := range recent {
 			siteRecent[len(recent)-1-i] = recent[i]
 		}
@@ -261,7 +261,7 @@ func Run(p moderation.Policy, s Setting, evs []event, cs []commenter, a Assumpti
 		o := p.Screen(p.Assess(site, body), moderation.Screening{Site: site, ArticleURL: url, Body: body,
 			EmailDomain: "example.com", Commenter: cm, Decisions: decisions, ByCommenter: byCommenter,
 			SiteRecent: siteRecent, Now: now})
-		c := comment.Comment{ID: int64(id + 1), SiteID: site.ID, EmailHMAC: cm.EmailHMAC, Body: body, CreatedAt: now}
+		c := comment.Recent{ID: int64(id + 1), EmailHMAC: cm.EmailHMAC, Body: body, CreatedAt: now}
 		decided := now
 		if ev.attack {
 			attacks++

@@ -10,31 +10,51 @@ import (
 	"github.com/parleyhq/parley/comment"
 )
 
-// RecentComments returns a site's recent comments, newest first: a
-// commenter's, an address's, or everyone's.
-func (s *Store) RecentComments(ctx context.Context, q comment.RecentQuery) ([]comment.Comment, error) {
+// RecentComments returns what the rules read of a site's recent comments,
+// newest first: a commenter's, an address's, or everyone's, reading only
+// the columns the rules use.
+func (s *Store) RecentComments(ctx context.Context, q comment.RecentQuery) ([]comment.Recent, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, 1000)
-	query := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
-		WHERE c.site_id = $1 AND c.revision_of IS NULL`
+	body := "''"
+	if q.Bodies {
+		body = "body"
+	}
+	query := `SELECT id, email_hmac, status, created_at, ` + body + ` FROM comments
+		WHERE site_id = $1 AND revision_of IS NULL`
 	args := []any{q.SiteID}
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if !q.Since.IsZero() {
-		query += ` AND c.created_at >= ` + arg(ts(q.Since))
+		query += ` AND created_at >= ` + arg(ts(q.Since))
 	}
 	if q.EmailHMAC != nil {
-		query += ` AND c.email_hmac = ` + arg(q.EmailHMAC)
+		query += ` AND email_hmac = ` + arg(q.EmailHMAC)
 	}
 	if q.IPHash != nil {
-		query += ` AND c.ip_hash = ` + arg(q.IPHash)
+		query += ` AND ip_hash = ` + arg(q.IPHash)
 	}
 	if q.DecidedOnly {
-		query += ` AND c.status IN ('approved', 'rejected', 'spam')`
+		query += ` AND status IN ('approved', 'rejected', 'spam')`
 	}
-	query += ` ORDER BY c.created_at DESC, c.id DESC LIMIT ` + arg(q.Limit)
-	return queryComments(ctx, s.pool, query, args...)
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(q.Limit)
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	defer rows.Close()
+	var out []comment.Recent
+	for rows.Next() {
+		var r comment.Recent
+		var status string
+		if err := rows.Scan(&r.ID, &r.EmailHMAC, &status, &r.CreatedAt, &r.Body); err != nil {
+			return nil, storeErr(err, "Comment")
+		}
+		r.Status, r.CreatedAt = comment.Status(status), r.CreatedAt.UTC()
+		out = append(out, r)
+	}
+	return out, storeErr(rows.Err(), "Comment")
 }
 
 // HoldCounts counts the pending comments per rule that held them.

@@ -96,7 +96,11 @@ func scanSite(row interface{ Scan(...any) error }) (comment.Site, error) {
 
 // Site returns one site.
 func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
-	site, err := scanSite(s.r.QueryRowContext(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ?`, id))
+	st, err := s.readStmt(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ?`)
+	if err != nil {
+		return comment.Site{}, storeErr(err, "Site")
+	}
+	site, err := scanSite(st.QueryRowContext(ctx, id))
 	return site, storeErr(err, "Site")
 }
 

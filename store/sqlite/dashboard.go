@@ -18,8 +18,12 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 		return out, storeErr(err, "Commenter")
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT status, count(*), min(created_at) FROM comments
-		WHERE site_id = ? AND email_hmac = ? GROUP BY status`, siteID, emailHMAC)
+	counts, err := s.readStmt(ctx, `SELECT status, count(*), min(created_at) FROM comments
+		WHERE site_id = ? AND email_hmac = ? GROUP BY status`)
+	if err != nil {
+		return out, storeErr(err, "Commenter")
+	}
+	rows, err := tx.StmtContext(ctx, counts).QueryContext(ctx, siteID, emailHMAC)
 	if err != nil {
 		return out, storeErr(err, "Commenter")
 	}
@@ -49,8 +53,11 @@ func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) 
 	var standing string
 	var at int64
 	var until sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT standing, standing_by, standing_at, standing_until, standing_reason FROM commenters WHERE site_id = ? AND email_hmac = ?`,
-		siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at, &until, &out.StandingReason)
+	standingQ, err := s.readStmt(ctx, `SELECT standing, standing_by, standing_at, standing_until, standing_reason FROM commenters WHERE site_id = ? AND email_hmac = ?`)
+	if err != nil {
+		return out, storeErr(err, "Commenter")
+	}
+	err = tx.StmtContext(ctx, standingQ).QueryRowContext(ctx, siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at, &until, &out.StandingReason)
 	switch {
 	case err == sql.ErrNoRows:
 	case err != nil:

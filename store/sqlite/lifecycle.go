@@ -398,8 +398,11 @@ func auditArticle(ctx context.Context, tx *sql.Tx, ch comment.ArticleChange, act
 func (s *Store) AddressBan(ctx context.Context, siteID string, ipHash []byte, now time.Time) (comment.AddressBan, error) {
 	b := comment.AddressBan{SiteID: siteID, IPHash: ipHash}
 	var until int64
-	err := s.r.QueryRowContext(ctx, `SELECT until, reason FROM address_bans WHERE site_id = ? AND ip_hash = ? AND until > ?`,
-		siteID, ipHash, micro(now)).Scan(&until, &b.Reason)
+	st, err := s.readStmt(ctx, `SELECT until, reason FROM address_bans WHERE site_id = ? AND ip_hash = ? AND until > ?`)
+	if err != nil {
+		return b, storeErr(err, "Address ban")
+	}
+	err = st.QueryRowContext(ctx, siteID, ipHash, micro(now)).Scan(&until, &b.Reason)
 	b.Until = fromMicro(until)
 	return b, storeErr(err, "Address ban")
 }

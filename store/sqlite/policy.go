@@ -2,45 +2,64 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 
 	"github.com/parleyhq/parley/comment"
 )
 
-// RecentComments returns a site's recent comments, newest first: a
-// commenter's, an address's, or everyone's.
-func (s *Store) RecentComments(ctx context.Context, q comment.RecentQuery) ([]comment.Comment, error) {
+// RecentComments returns what the rules read of a site's recent comments,
+// newest first: a commenter's, an address's, or everyone's. Only the few
+// columns the rules use are read, in one statement: a submission makes up
+// to four of these reads, and whole rows made them most of its cost.
+func (s *Store) RecentComments(ctx context.Context, q comment.RecentQuery) ([]comment.Recent, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, 1000)
-	query := `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
-		WHERE c.site_id = ? AND c.revision_of IS NULL AND c.created_at >= ?`
+	body := "''"
+	if q.Bodies {
+		body = "body"
+	}
+	query := `SELECT id, email_hmac, status, created_at, ` + body + ` FROM comments
+		WHERE site_id = ? AND revision_of IS NULL AND created_at >= ?`
 	args := []any{q.SiteID, micro(q.Since)}
 	if q.Since.IsZero() {
 		args[1] = int64(0)
 	}
 	if q.EmailHMAC != nil {
-		query += ` AND c.email_hmac = ?`
+		query += ` AND email_hmac = ?`
 		args = append(args, q.EmailHMAC)
 	}
 	if q.IPHash != nil {
-		query += ` AND c.ip_hash = ?`
+		query += ` AND ip_hash = ?`
 		args = append(args, q.IPHash)
 	}
 	if q.DecidedOnly {
-		query += ` AND c.status IN ('approved', 'rejected', 'spam')`
+		query += ` AND status IN ('approved', 'rejected', 'spam')`
 	}
-	query += ` ORDER BY c.created_at DESC, c.id DESC LIMIT ?`
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, q.Limit)
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	st, err := s.readStmt(ctx, query)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}
-	defer tx.Rollback()
-	return queryComments(ctx, tx, query, args...)
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	defer rows.Close()
+	var out []comment.Recent
+	for rows.Next() {
+		var r comment.Recent
+		var created int64
+		if err := rows.Scan(&r.ID, &r.EmailHMAC, &r.Status, &created, &r.Body); err != nil {
+			return nil, storeErr(err, "Comment")
+		}
+		r.CreatedAt = fromMicro(created)
+		out = append(out, r)
+	}
+	return out, storeErr(rows.Err(), "Comment")
 }
 
 // HoldCounts counts the pending comments per rule that held them.

@@ -80,7 +80,11 @@ func (s *Store) Webhook(ctx context.Context, id int64) (comment.Webhook, error) 
 
 // SiteWebhooks lists a site's webhooks.
 func (s *Store) SiteWebhooks(ctx context.Context, siteID string) ([]comment.Webhook, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE site_id = ? ORDER BY id`, siteID)
+	st, err := s.readStmt(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE site_id = ? ORDER BY id`)
+	if err != nil {
+		return nil, storeErr(err, "Webhook")
+	}
+	rows, err := st.QueryContext(ctx, siteID)
 	if err != nil {
 		return nil, storeErr(err, "Webhook")
 	}
