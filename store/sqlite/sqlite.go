@@ -148,6 +148,25 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil, err
 	}
 	sort.Strings(names)
+	// The versions already applied, in one read: a start on a migrated
+	// database should not make one query per migration.
+	done := map[int]bool{}
+	rows, err := s.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		done[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var applied []int
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
@@ -156,16 +175,12 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("sqlite: migration %s: name must start with a number and '_'", base)
 		}
+		if done[version] {
+			continue
+		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			return nil, err
-		}
-		var n int
-		if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			continue
 		}
 		if err := s.applyMigration(ctx, version, base, string(body)); err != nil {
 			return nil, err
