@@ -67,7 +67,7 @@ type Config struct {
 // Handler serves the dashboard.
 type Handler struct {
 	Config
-	pages map[string]*template.Template
+	pages map[string]*page
 	mux   *http.ServeMux
 	// closing is closed by CloseStreams, ending every event stream.
 	closing   chan struct{}
@@ -171,7 +171,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Desk == nil {
 		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
 	}
-	h := &Handler{Config: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux(), closing: make(chan struct{})}
+	h := &Handler{Config: cfg, pages: map[string]*page{}, mux: http.NewServeMux(), closing: make(chan struct{})}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -181,11 +181,7 @@ func New(cfg Config) (*Handler, error) {
 		if base == "layout" || base == "parts" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).Funcs(lifecycleFuncs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", name)
-		if err != nil {
-			return nil, err
-		}
-		h.pages[base] = t
+		h.pages[base] = &page{file: name}
 	}
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.Method+" "+rt.Pattern, h.wrap(rt))
@@ -336,10 +332,32 @@ type view struct {
 	Data  any
 }
 
+// page is one page's template, parsed when first shown: parsing all of
+// them (each with the layout and the shared parts) was a third of a
+// server's start. TestEveryPageParses parses each one.
+type page struct {
+	file string
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+func (p *page) template() (*template.Template, error) {
+	p.once.Do(func() {
+		p.t, p.err = template.New("layout.html").Funcs(funcs).Funcs(lifecycleFuncs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", p.file)
+	})
+	return p.t, p.err
+}
+
 // render executes a page into a buffer first, so a template error never
 // sends half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, s *session, title string, data any) {
-	t := h.pages[page]
+	t, err := h.pages[page].template()
+	if err != nil {
+		h.Logger.Error("dashboard template", "page", page, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
 	v := view{Title: title, Path: r.URL.Path, Data: data}
 	if s != nil {
 		v.CSRF = s.CSRF

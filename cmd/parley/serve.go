@@ -145,6 +145,41 @@ type app struct {
 	limiters     httpapi.LimiterFactory
 	// stdout hears where the metrics listener is.
 	stdout io.Writer
+	// started times the start's steps (logged at debug level).
+	started *startPhases
+}
+
+// processStart is when the program's own code began (the runtime's and
+// the libraries' initialisation done).
+var processStart = time.Now()
+
+// startPhases times each step of a server's start, from processStart to
+// the listener serving, and logs them at debug level ("started"): the cold
+// start target is exec to the first 200 on /readyz, and this says where
+// the time goes.
+type startPhases struct {
+	last  time.Time
+	attrs []any
+}
+
+func newStartPhases() *startPhases { return &startPhases{last: processStart} }
+
+// done records the time since the previous step under name.
+func (p *startPhases) done(name string) {
+	now := time.Now()
+	p.attrs = append(p.attrs, name, now.Sub(p.last).Round(10*time.Microsecond).String())
+	p.last = now
+}
+
+// phase records a step of the start, when the app is timing one.
+func (a *app) phase(name string) {
+	if a.started != nil {
+		a.started.done(name)
+	}
+}
+
+func (p *startPhases) log(l *slog.Logger) {
+	l.Debug("started", append(p.attrs, "total", time.Since(processStart).Round(10*time.Microsecond).String())...)
 }
 
 func newLogger(e env, level string) (*slog.Logger, error) {
@@ -185,25 +220,30 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 	if err != nil {
 		return nil, err
 	}
+	phases := newStartPhases()
+	phases.done("flags")
 	keys, err := secret.LoadOrCreate(cfg.keyPath())
 	if err != nil {
 		return nil, err
 	}
+	phases.done("key")
 	cls, err := loadClassifier(cfg.modelFile)
 	if err != nil {
 		return nil, err
 	}
+	phases.done("model")
 	store, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return nil, err
 	}
+	phases.done("database")
 	base := strings.TrimRight(cfg.baseURL, "/")
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
 	mounts := map[string]http.Handler{}
 	mountWidget(mounts)
-	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls, stdout: e.stdout}
+	a := &app{cfg: cfg, store: store, keys: keys, logger: logger, baseURL: base, mounts: mounts, classifier: cls, stdout: e.stdout, started: phases}
 	if a.disposable, err = loadDisposable(cfg.disposableFile); err != nil {
 		store.Close()
 		return nil, err
@@ -212,6 +252,7 @@ func openApp(ctx context.Context, e env, cfg *serveConfig, ln net.Listener) (*ap
 		store.Close()
 		return nil, err
 	}
+	phases.done("bus")
 	return a, nil
 }
 
@@ -275,6 +316,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		UnparsedForwardedFor: func() int64 { return a.api.UnparsedForwardedFor() }})
 	defer metrics.Close()
 	live = metrics.Events(live)
+	a.phase("metrics")
 	var metricsOnMain http.Handler
 	if a.cfg.metricsAddr == "" {
 		metricsOnMain = metrics.Handler()
@@ -285,17 +327,20 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
 		MaxReplyDepth: a.cfg.maxReplyDepth, FetchArticles: a.cfg.fetchArticles,
 	})
+	a.phase("api")
 	mailer, err := a.newMailer()
 	if err != nil {
 		return err
 	}
 	a.api.MailPages = mailer.pages
+	a.phase("mail")
 	dash, err := dashboard.New(dashboard.Config{API: a.api, Desk: a.api.Desk, Store: a.store, Keys: a.keys, Events: live, Policy: policy,
 		Logger: a.logger.With("component", "dashboard"), ClientIP: a.api.ClientIP, Mail: mailer.sender})
 	if err != nil {
 		return err
 	}
 	a.api.Mount("/admin/", dash)
+	a.phase("dashboard")
 	// After a.api is set: a scrape reads its thread cache.
 	stopMetrics, err := a.startMetrics(a.stdout, metrics)
 	if err != nil {
@@ -317,6 +362,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	go a.api.SweepSessions(bg, 10*time.Minute)
 	mailer.run(bg, a)
 
+	a.phase("jobs")
+	if a.started != nil {
+		a.started.log(a.logger)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
