@@ -109,3 +109,35 @@ func TestLiveStreamsPerSession(t *testing.T) {
 		t.Errorf("another session's stream: %d, want 200", code)
 	}
 }
+
+// TestLiveStreamEndsWithTheAccount: an open stream re-reads its session at
+// each event, so an account disabled, or a session logged out, hears
+// nothing more: the server ends the stream.
+func TestLiveStreamEndsWithTheAccount(t *testing.T) {
+	for _, how := range []string{"disabled", "logged out"} {
+		t.Run(how, func(t *testing.T) {
+			e := newEnv(t, false)
+			bob := e.loggedIn("bob")
+			next, code := openStream(t, e, bob)
+			if code != 200 {
+				t.Fatalf("stream: %d", code)
+			}
+			e.submitTo("news", origin+"/energy", "Heard while bob may hear it.")
+			if ev := next(); !strings.Contains(ev, `"site":"news"`) {
+				t.Fatalf("bob before: %s", ev)
+			}
+			if how == "disabled" {
+				ann := e.loggedIn("ann")
+				if code, _, _ := ann.post("/admin/moderators/bob/disable", url.Values{"csrf_token": {ann.csrf}}, false); code != http.StatusSeeOther {
+					t.Fatalf("disable bob: %d", code)
+				}
+			} else if code, _, _ := bob.post("/admin/logout", url.Values{"csrf_token": {bob.csrf}}, false); code != http.StatusSeeOther {
+				t.Fatalf("log out: %d", code)
+			}
+			e.submitTo("news", origin+"/energy", "Sent after bob's session ended.")
+			if ev := next(); ev != "closed: EOF" {
+				t.Errorf("bob's stream after his session ended: %q, want the server to close it", ev)
+			}
+		})
+	}
+}

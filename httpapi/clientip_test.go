@@ -84,3 +84,20 @@ func TestRateLimitIPv6Prefix(t *testing.T) {
 		t.Errorf("two /64s of one /48 with IPv6Prefix 48: %v, want ten 202 and two 429", codes)
 	}
 }
+
+// Logins are throttled by /64 too: one attacker rotating through the
+// addresses of a /64 gets one bucket per name, not one per address.
+func TestLoginLimitIPv6Prefix(t *testing.T) {
+	e := newEnv(t, behindProxy)
+	codes := map[int]int{}
+	for i := range 7 {
+		code, _ := login(e, "cat", "wrong guess", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		codes[code]++
+	}
+	if codes[401] != 5 || codes[429] != 2 {
+		t.Errorf("seven addresses of one /64 guessing one name: %v, want five 401 then 429", codes)
+	}
+	if code, _ := login(e, "cat", "wrong guess", "2001:db8:1:3::1"); code != 401 {
+		t.Errorf("another /64: %d, want 401 (its own bucket)", code)
+	}
+}

@@ -327,14 +327,20 @@ func TestVerificationHoldsAndGatesTrust(t *testing.T) {
 	}
 	// Someone else typing Ada's address (no key, or a made-up one) is not
 	// auto-approved: held again, and the link goes to Ada's mailbox.
-	for _, key := range []string{"", "bWFkZS11cC1rZXktdGhhdC1sb29rcy1yZWFsLWVub3VnaA"} {
+	// Her address in another case and with spaces (the same mailbox to
+	// Parley) under another name is held too.
+	for i, key := range []string{"", "bWFkZS11cC1rZXktdGhhdC1sb29rcy1yZWFsLWVub3VnaA", ""} {
 		impostor := validSubmission()
 		if key != "" {
 			impostor["commenter_key"] = key
 		}
+		if i == 2 {
+			impostor["email"], impostor["name"] = "  ADA@Example.COM ", "Not Ada"
+			impostor["body"] = "Typed in capitals, under another name."
+		}
 		out := e.submit(impostor)
 		if c, _ := e.store.Comment(ctx, out.ID); c.Status != comment.StatusPending || !c.AwaitingVerification {
-			t.Errorf("Ada's address typed with key %q: status %s, awaiting %v; want held", key, c.Status, c.AwaitingVerification)
+			t.Errorf("Ada's address typed as %q with key %q: status %s, awaiting %v; want held", impostor["email"], key, c.Status, c.AwaitingVerification)
 		}
 	}
 	bad := validSubmission()

@@ -74,7 +74,10 @@ func TestBrowserDeepThread(t *testing.T) {
 	t.Logf("seeded %d nested replies into the database in %v", len(chain)-1, time.Since(start))
 
 	start = time.Now()
-	newest := chain[len(chain)-1]
+	// chain[d] is the chain's comment at depth d (the top at 0); the
+	// server's cap is depth 50 (--max-reply-depth's default).
+	const maxDepth = 50
+	newest, depth := chain[len(chain)-1], len(chain)-1
 	for i := range viaHTTP {
 		code, r := d.api.call("POST", "/api/v1/comments", map[string]any{"site": "demo", "article_url": d.article, "name": "Late reader",
 			"email": "late@example.com", "body": fmt.Sprintf("Reply request %d.", i+1), "parent_id": newest}, nil)
@@ -82,10 +85,20 @@ func TestBrowserDeepThread(t *testing.T) {
 			t.Fatalf("reply request %d: %d %v", i+1, code, r)
 		}
 		id := int64(r["id"].(float64))
-		// The newest is at the cap or deeper: the reply goes under the
-		// chain's comment at depth 49 (so it is at the cap), and says so.
-		if p, _ := r["parent_id"].(float64); int64(p) != chain[49] || r["notice"] == nil {
-			t.Fatalf("reply request %d: parent %v, notice %v; want %d and a notice", i+1, r["parent_id"], r["notice"], chain[49])
+		p, _ := r["parent_id"].(float64)
+		if depth < maxDepth {
+			// Under the cap: stored where asked, without a notice.
+			if int64(p) != newest || r["notice"] != nil {
+				t.Fatalf("reply request %d to depth %d: parent %v, notice %v; want %d and no notice", i+1, depth, r["parent_id"], r["notice"], newest)
+			}
+			depth++
+			chain = append(chain, id)
+		} else if int64(p) != chain[maxDepth-1] || r["notice"] == nil {
+			// The newest is at the cap or deeper: the reply goes under the
+			// chain's comment at depth 49 (so it is at the cap), and says so.
+			t.Fatalf("reply request %d: parent %v, notice %v; want %d and a notice", i+1, r["parent_id"], r["notice"], chain[maxDepth-1])
+		} else {
+			depth = maxDepth
 		}
 		d.decide(id, "approve", nil)
 		newest = id

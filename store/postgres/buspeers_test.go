@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +58,18 @@ func waitPeers(t *testing.T, b *postgres.Bus, n int) {
 // decision's cache drop) wait more than 100 ms, not even the first one
 // after its death; the live peer still has every notice delivered before
 // Publish returns.
+//
+// The 100 ms are counted beyond what a publish to the live peer alone
+// costs around the test (the NOTIFY, the acknowledgement and the
+// scheduler: tens of milliseconds on a loaded machine), or beyond twice a
+// pg_stat_activity query when PostgreSQL answers slowly (the first publish
+// after the death may wait for that probe), and never more than 500 ms in
+// all: a bus that waits for the dead peer's acknowledgement (AckTimeout,
+// 1 s) always fails. A machine can still stall for a moment (270 ms seen
+// at load 10 with other packages' PostgreSQL tests running), so the death
+// is tried up to three times, each with a new peer, and the test fails
+// when none keeps within the bound. Delivery to the live peer must hold
+// in every trial.
 func TestBusDeadPeerDoesNotDelayPublish(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
@@ -80,45 +93,69 @@ func TestBusDeadPeerDoesNotDelayPublish(t *testing.T) {
 		seen[string(payload)] = true
 		mu.Unlock()
 	})
-	dead := fakePeer(t, dbURL, sa.Schema(), "deadbeefdeadbeef")
-	waitPeers(t, a, 2)
+	waitPeers(t, a, 1)
 
-	// The bound holds while PostgreSQL answers the probe quickly; on a
-	// machine so loaded that it does not, the first publish waits for the
-	// probe's answer. Time one such query to know which case this is.
-	probeStart := time.Now()
-	var n int
-	if err := dead.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1)", []string{"x"}).Scan(&n); err != nil {
-		t.Fatal(err)
+	// measure returns the slowest of five publishes with only the live
+	// peer to wait for.
+	measure := func(trial int, when string) time.Duration {
+		var slowest time.Duration
+		for i := range 5 {
+			start := time.Now()
+			if err := a.Publish(ctx, "thread", json.RawMessage(fmt.Sprintf(`{"trial":%d,%q:%d}`, trial, when, i))); err != nil {
+				t.Fatal(err)
+			}
+			slowest = max(slowest, time.Since(start))
+		}
+		return slowest
 	}
-	probe := time.Since(probeStart)
-
-	dead.Close(ctx) // killed: its connection closes, no goodbye
-	for i := range 5 {
-		payload := json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))
-		start := time.Now()
-		if err := a.Publish(ctx, "thread", payload); err != nil {
+	var failures []string
+	for trial := range 3 {
+		baseline := measure(trial, "before")
+		dead := fakePeer(t, dbURL, sa.Schema(), fmt.Sprintf("deadbeefdead%04d", trial))
+		waitPeers(t, a, 2)
+		// Time one pg_stat_activity query: the first publish after the
+		// death may wait for the bus's own.
+		probeStart := time.Now()
+		var n int
+		if err := dead.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1)", []string{"x"}).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		took := time.Since(start)
-		mu.Lock()
-		got := seen[string(payload)]
-		mu.Unlock()
-		if !got {
-			t.Errorf("publish %d returned before the live peer delivered it", i)
+		probe := time.Since(probeStart)
+
+		dead.Close(ctx) // killed: its connection closes, no goodbye
+		var took []time.Duration
+		for i := range 5 {
+			payload := json.RawMessage(fmt.Sprintf(`{"trial":%d,"n":%d}`, trial, i))
+			start := time.Now()
+			if err := a.Publish(ctx, "thread", payload); err != nil {
+				t.Fatal(err)
+			}
+			took = append(took, time.Since(start))
+			mu.Lock()
+			got := seen[string(payload)]
+			mu.Unlock()
+			if !got {
+				t.Errorf("trial %d: publish %d returned before the live peer delivered it", trial, i)
+			}
 		}
-		limit := 100 * time.Millisecond
-		if i == 0 && probe > 20*time.Millisecond {
-			limit += 2 * probe // a loaded database: the documented exception
+		if n := a.Peers(); n != 1 {
+			t.Fatalf("trial %d: bus hears %d peers after the death, want the live one", trial, n)
 		}
-		if took > limit {
-			t.Errorf("publish %d with a dead peer took %v, want at most %v (a probe query took %v)", i, took, limit, probe)
+		baseline = max(baseline, measure(trial, "after"))
+		limit := 100*time.Millisecond + min(max(baseline, 2*probe), 400*time.Millisecond)
+		t.Logf("trial %d: publishes after the death took %v; alone %v at most, a probe query %v: limit %v", trial, took, baseline, probe, limit)
+		over := ""
+		for i, d := range took {
+			if d > limit {
+				over += fmt.Sprintf(" publish %d took %v;", i, d)
+			}
 		}
-		t.Logf("publish %d: %v", i, took)
+		if over == "" {
+			return
+		}
+		failures = append(failures, fmt.Sprintf("trial %d:%s limit %v (100 ms beyond the slowest publish without it, %v, or twice a probe query, %v)", trial, over, limit, baseline, probe))
 	}
-	if n := a.Peers(); n != 1 {
-		t.Errorf("bus hears %d peers after the death, want the live one", n)
-	}
+	t.Errorf("a dead peer delayed publishes beyond the bound in every trial:\n%s", strings.Join(failures, "\n"))
 }
 
 // A peer that stops answering but keeps its connection open (hung) is
