@@ -109,6 +109,17 @@ func TestRemoveRestore(t *testing.T) {
 	if code, body, _ := ann.post(fmt.Sprintf("/admin/comments/%d/restore", id), url.Values{}, true); code != 409 {
 		t.Errorf("restoring a published comment: %d %s", code, body)
 	}
+	// The audit log filters by the new actions too.
+	for action, other := range map[string]string{"remove": "restore", "restore": "remove"} {
+		code, page, _ := ann.get("/admin/audit?action=" + action)
+		if code != 200 || !strings.Contains(page, `class="action-`+action+`"`) || strings.Contains(page, `class="action-`+other+`"`) ||
+			!strings.Contains(page, `<option value="`+action+`" selected>`) {
+			t.Errorf("audit log filtered by %s: %d\n%s", action, code, page)
+		}
+	}
+	if code, _, _ := ann.get("/admin/audit?action=removed"); code != 422 {
+		t.Errorf("audit log filtered by an unknown action: %d, want 422", code)
+	}
 }
 
 // The Reported queue: most-reported first, reasons and explanations (and
