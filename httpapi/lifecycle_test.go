@@ -435,3 +435,37 @@ func TestLifecycleBadInput(t *testing.T) {
 		t.Errorf("audit has %d entries, want only the approval", len(audit.Entries))
 	}
 }
+
+// Reports are rate-limited per address: ten at once, then one every 30
+// seconds; a refused report is a 429 with Retry-After and is not counted.
+// With the hold threshold off (the default), any number of reports leaves
+// the comment published.
+func TestReportsRateLimitedPerAddress(t *testing.T) {
+	clk := &clock{now: time.Now().UTC()}
+	e := newEnv(t, func(c *httpapi.Config) { c.Now, c.NoRateLimits = clk.Now, false })
+	s := e.published(validSubmission())
+	rpath := fmt.Sprintf("/api/v1/comments/%d/reports", s.ID)
+	report := func(i int) *http.Response {
+		return e.do("POST", rpath, map[string]any{"reason": "spam", "email": fmt.Sprintf("reader%d@example.com", i)}, nil, nil)
+	}
+	for i := range 10 {
+		wantStatus(t, report(i), 202, fmt.Sprintf("report %d", i+1))
+	}
+	resp := report(10)
+	wantStatus(t, resp, 429, "the eleventh report from one address")
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	var rq struct {
+		Items []httpapi.ReportedItem `json:"items"`
+	}
+	e.admin("GET", "/api/v1/admin/reports", nil, &rq)
+	if len(rq.Items) != 1 || len(rq.Items[0].Reports) != 10 {
+		t.Fatalf("reported queue = %+v, want the comment with 10 reports", rq.Items)
+	}
+	if th := e.thread(lifeThreadQuery()); len(th.Comments) != 1 {
+		t.Error("held back with the hold threshold off")
+	}
+	clk.add(31 * time.Second)
+	wantStatus(t, report(10), 202, "a report 31 seconds later")
+}
