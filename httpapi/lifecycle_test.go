@@ -469,3 +469,53 @@ func TestReportsRateLimitedPerAddress(t *testing.T) {
 	clk.add(31 * time.Second)
 	wantStatus(t, report(10), 202, "a report 31 seconds later")
 }
+
+// A ban holds the commenter's address for the site's address-ban time
+// (default 7 days), never beyond the IP retention; a suspension (until)
+// ends by itself, its address hold with it.
+func TestBanAndSuspensionEnd(t *testing.T) {
+	clk := &clock{now: time.Now().UTC()}
+	e := newEnv(t, func(c *httpapi.Config) { c.Now, c.IPRetention = clk.Now, 48*time.Hour })
+	n := 0
+	post := func(email string) (int, string) {
+		n++
+		sub := validSubmission()
+		sub["email"], sub["body"] = email, fmt.Sprintf("Comment number %d, on its own terms.", n)
+		var out map[string]any
+		resp := e.do("POST", "/api/v1/comments", sub, nil, &out)
+		detail, _ := out["detail"].(string)
+		return resp.StatusCode, detail
+	}
+	s := e.submit(validSubmission())
+	wantStatus(t, e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/ban", s.ID), map[string]any{"reason": "abuse"}, nil), 200, "ban")
+	clk.add(47 * time.Hour)
+	if code, detail := post("new-1@example.com"); code != 403 || !strings.Contains(detail, "abuse") {
+		t.Errorf("new email from the address after 47 hours: %d %q, want 403 with the reason", code, detail)
+	}
+	clk.add(2 * time.Hour)
+	if code, detail := post("new-2@example.com"); code != 202 {
+		t.Errorf("new email from the address after 49 hours (IP retention 48 h, under the 7-day hold): %d %q, want 202", code, detail)
+	}
+	if code, _ := post("ada@example.com"); code != 403 {
+		t.Errorf("the banned email after 49 hours: %d, want 403 (a ban lasts until lifted)", code)
+	}
+
+	// A suspension for an hour: the reason and the end are shown; then over.
+	cy := validSubmission()
+	cy["email"], cy["body"] = "cy@example.com", "Cy speaks."
+	c := e.submit(cy)
+	until := clk.Now().Add(time.Hour).Format(time.RFC3339)
+	wantStatus(t, e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/ban", c.ID), map[string]any{"reason": "cool off", "until": until}, nil), 200, "suspend")
+	if code, detail := post("cy@example.com"); code != 403 || !strings.Contains(detail, "cool off") || !strings.Contains(detail, " until ") {
+		t.Errorf("suspended email: %d %q, want 403 with the reason and the end", code, detail)
+	}
+	if code, _ := post("new-3@example.com"); code != 403 {
+		t.Errorf("new email from a suspended address: %d, want 403", code)
+	}
+	clk.add(61 * time.Minute)
+	for _, email := range []string{"cy@example.com", "new-4@example.com"} {
+		if code, detail := post(email); code != 202 {
+			t.Errorf("%s after the suspension ended: %d %q, want 202", email, code, detail)
+		}
+	}
+}
