@@ -519,3 +519,57 @@ func TestBanAndSuspensionEnd(t *testing.T) {
 		}
 	}
 }
+
+// An author's edit is validated and scored like a new comment: an insult
+// edited into a pending comment flags it in the queue, an edit of a
+// published one waits as a flagged revision, and a banned word refuses the
+// edit (422 naming body) and changes nothing.
+func TestEditScoredLikeNewComment(t *testing.T) {
+	e := newEnv(t, withClassifier)
+	ctx := context.Background()
+	site, _ := e.store.Site(ctx, "news")
+	site.BannedWords = []string{"scumbag"}
+	if err := e.store.UpdateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	queued := func(id int64) httpapi.QueueItem {
+		t.Helper()
+		var q struct {
+			Items []httpapi.QueueItem `json:"items"`
+		}
+		e.admin("GET", "/api/v1/admin/queue", nil, &q)
+		for _, it := range q.Items {
+			if it.ID == id || it.RevisionOf == id {
+				return it
+			}
+		}
+		t.Fatalf("comment %d not in the queue: %+v", id, q.Items)
+		return httpapi.QueueItem{}
+	}
+	pend := e.submit(validSubmission())
+	if it := queued(pend.ID); it.Flagged {
+		t.Fatalf("a fair comment is flagged: %+v", it)
+	}
+	path := fmt.Sprintf("/api/v1/comments/%d?token=%s", pend.ID, pend.EditToken)
+	wantStatus(t, e.do("PATCH", path, map[string]any{"body": "On reflection, you idiot."}, nil, nil), 200, "edit pending")
+	if it := queued(pend.ID); !it.Flagged || it.Score == nil || *it.Score != 0.9 || it.Body != "On reflection, you idiot." {
+		t.Errorf("pending comment after an insulting edit: %+v, want flagged with score 0.9", it)
+	}
+
+	pubSub := validSubmission()
+	pubSub["email"], pubSub["body"] = "bob@example.com", "A published point."
+	pub := e.published(pubSub)
+	ppath := fmt.Sprintf("/api/v1/comments/%d?token=%s", pub.ID, pub.EditToken)
+	var p problem
+	wantStatus(t, e.do("PATCH", ppath, map[string]any{"body": "What a scumbag."}, nil, &p), 422, "edit with a banned word")
+	if got := fieldsOf(p); len(got) != 1 || got[0] != "body" {
+		t.Errorf("fields = %v, want [body]", got)
+	}
+	if c, _ := e.store.Comment(ctx, pub.ID); c.Body != "A published point." || !c.EditedAt.IsZero() {
+		t.Errorf("a refused edit changed the comment: %+v", c)
+	}
+	wantStatus(t, e.do("PATCH", ppath, map[string]any{"body": "A published point, idiot."}, nil, nil), 200, "edit published")
+	if it := queued(pub.ID); it.RevisionOf != pub.ID || !it.Flagged {
+		t.Errorf("revision of the published comment: %+v, want it waiting, flagged", it)
+	}
+}
