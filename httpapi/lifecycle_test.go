@@ -111,6 +111,15 @@ func TestRemoveRestore(t *testing.T) {
 	if own.Status != comment.StatusRemoved || own.Reason != comment.ReasonLegal || !own.CanAppeal {
 		t.Errorf("author sees %+v, want removed for legal, appealable", own)
 	}
+	// Its author cannot edit it back into the thread.
+	var p problem
+	wantStatus(t, e.do("PATCH", fmt.Sprintf("/api/v1/comments/%d?token=%s", parent.ID, parent.EditToken), map[string]any{"body": "Reworded."}, nil, &p), 409, "edit a removed comment")
+	if !strings.Contains(p.Detail, "removed") {
+		t.Errorf("refusal %q does not name the state", p.Detail)
+	}
+	if c, _ := e.store.Comment(context.Background(), parent.ID); c.Body == "Reworded." || c.Status != comment.StatusRemoved {
+		t.Errorf("a refused edit changed the removed comment: %+v", c)
+	}
 
 	var audit struct {
 		Entries []struct {
