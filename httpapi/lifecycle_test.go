@@ -364,6 +364,15 @@ func TestBidiControlsRefused(t *testing.T) {
 			t.Errorf("%s: fields = %v", field, got)
 		}
 	}
+	// The name in a notice of illegal content too: admins see it beside
+	// the notifier's email.
+	pub := e.published(validSubmission())
+	var p problem
+	wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/comments/%d/reports", pub.ID), map[string]any{"reason": "illegal", "explanation": "Defamation.",
+		"name": "Eve \u202emoc.elpmaxe@eve", "email": "eve@example.com", "good_faith": true}, nil, &p), 422, "report name")
+	if got := fieldsOf(p); len(got) != 1 || got[0] != "name" {
+		t.Errorf("report: fields = %v, want [name]", got)
+	}
 }
 
 func TestTrackingParametersOneThread(t *testing.T) {
