@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/parleyhq/parley/comment"
@@ -15,6 +16,20 @@ type auditData struct {
 	Query   string // the filter as a query string, for the next page link
 }
 
+// auditActions are the actions the audit log can be filtered by: every
+// action written to it, those after publication (remove, restore, reports,
+// edits, appeals) and on articles included.
+var auditActions = []comment.Action{
+	comment.ActionApprove, comment.ActionReject, comment.ActionHold,
+	comment.ActionRemove, comment.ActionRestore, comment.ActionDismissReports,
+	comment.ActionEdit, comment.ActionDelete,
+	comment.ActionAppeal, comment.ActionUphold, comment.ActionOverturn,
+	comment.ActionBan, comment.ActionTrust, comment.ActionClearStanding,
+	comment.ActionFeature, comment.ActionUnfeature,
+	comment.ActionCloseArticle, comment.ActionOpenArticle, comment.ActionSetTitle,
+	comment.ActionSetPolicy, comment.ActionDataExport, comment.ActionDataErase,
+}
+
 func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := r.URL.Query()
 	f := comment.AuditFilter{SiteID: q.Get("site"), Moderator: q.Get("moderator"), Action: comment.Action(q.Get("action")), Limit: 100}
@@ -23,10 +38,8 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *session) erro
 		return err
 	}
 	var errs []comment.FieldError
-	switch f.Action {
-	case "", comment.ActionApprove, comment.ActionReject, comment.ActionBan, comment.ActionTrust, comment.ActionClearStanding:
-	default:
-		errs = append(errs, comment.FieldError{Field: "action", Message: "must be approve, reject, ban, trust or clear_standing"})
+	if f.Action != "" && !slices.Contains(auditActions, f.Action) {
+		errs = append(errs, comment.FieldError{Field: "action", Message: "must be one of the actions the list offers, like approve, reject, remove or appeal"})
 	}
 	for _, p := range []struct {
 		name string
@@ -47,7 +60,7 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err != nil {
 		return err
 	}
-	d := auditData{Entries: entries, Filter: f, Actions: []comment.Action{comment.ActionApprove, comment.ActionReject, comment.ActionBan, comment.ActionTrust, comment.ActionClearStanding}}
+	d := auditData{Entries: entries, Filter: f, Actions: auditActions}
 	if len(entries) == f.Limit {
 		d.Next = entries[len(entries)-1].ID
 		nq := r.URL.Query()

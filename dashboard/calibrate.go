@@ -78,7 +78,7 @@ func (h *Handler) calibrate(w http.ResponseWriter, r *http.Request, s *session) 
 		return comment.Invalid(comment.FieldError{Field: "precision", Message: fmt.Sprintf("no calibrated threshold from %d decisions: %s", d.Cal.Decisions, d.Cal.Why)})
 	}
 	site.FlagThreshold = d.Cal.Threshold
-	if err := h.Store.UpdateSite(r.Context(), site); err != nil {
+	if err := h.Desk.UpdateSite(r.Context(), site); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/stats?site="+site.ID+"&calibrated="+strconv.FormatFloat(d.Cal.Threshold, 'f', 2, 64), http.StatusSeeOther)

@@ -2,9 +2,12 @@ package dashboard_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/parleyhq/parley/comment"
@@ -48,6 +51,16 @@ func TestCalibrationMovesThreshold(t *testing.T) {
 			t.Errorf("stats page lacks %q", want)
 		}
 	}
+	// The change reaches every instance: the desk tells the bus, so that
+	// none keeps scoring against the old threshold.
+	var mu sync.Mutex
+	var notices []string
+	unsubscribe := e.api.Bus.Subscribe(func(kind string, payload json.RawMessage) {
+		mu.Lock()
+		notices = append(notices, kind+" "+string(payload))
+		mu.Unlock()
+	})
+	defer unsubscribe()
 	before, _ := e.store.Site(ctx, "news")
 	code, _, hdr := admin.post("/admin/sites/news/calibrate", url.Values{"csrf_token": {admin.csrf}, "precision": {"0.8"}}, false)
 	if code != 303 {
@@ -58,6 +71,12 @@ func TestCalibrationMovesThreshold(t *testing.T) {
 	// 0.81); at 0.67, 65 and 17 (0.79).
 	if before.FlagThreshold != 0 || after.FlagThreshold != 0.68 || !strings.Contains(hdr.Get("Location"), "calibrated=0.68") {
 		t.Errorf("flag threshold: before %v, after %v (location %q)", before.FlagThreshold, after.FlagThreshold, hdr.Get("Location"))
+	}
+	mu.Lock()
+	heard := slices.Contains(notices, `site {"site":"news"}`)
+	mu.Unlock()
+	if !heard {
+		t.Errorf("bus notices after calibrating: %q, want the site's", notices)
 	}
 	if !strings.Contains(page, `id="calibrated">0.68<`) {
 		t.Errorf("stats page does not show the calibrated threshold 0.68")

@@ -126,6 +126,7 @@ func (h *Handler) routes() []Route {
 		{Method: "POST", Pattern: "/admin/comments/{id}/appeal", handler: h.decideAppeal},
 		{Method: "POST", Pattern: "/admin/comments/{id}/unban", handler: h.unban},
 		{Method: "POST", Pattern: "/admin/comments/{id}/reject-pending", handler: h.rejectPending},
+		{Method: "POST", Pattern: "/admin/comments/{id}/article-title", handler: h.articleTitle},
 		{Method: "GET", Pattern: "/admin/events", handler: h.events},
 		{Method: "GET", Pattern: "/admin/audit", handler: h.audit},
 		{Method: "GET", Pattern: "/admin/stats", handler: h.stats},

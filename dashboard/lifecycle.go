@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -319,5 +320,36 @@ func (h *Handler) rejectPending(w http.ResponseWriter, r *http.Request, s *sessi
 		return err
 	}
 	done(w, r, map[string]any{"id": c.ID, "rejected": nonNil(ids)})
+	return nil
+}
+
+// articleTitle sets the title of a comment's article, as the newsroom's
+// own: readers see it from then on, and the queue stops marking it
+// unverified. Any moderator of the site may, from a comment's page.
+func (h *Handler) articleTitle(w http.ResponseWriter, r *http.Request, s *session) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	title := strings.TrimSpace(r.PostFormValue("title"))
+	if msg := desk.CheckTitle(title); msg != "" {
+		return comment.Invalid(comment.FieldError{Field: "title", Message: msg})
+	}
+	c, err := h.Store.Comment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !s.Moderator.MaySee(c.SiteID) {
+		return errNotYourSite
+	}
+	a, err := h.Desk.ChangeArticle(r.Context(), comment.ArticleChange{SiteID: c.SiteID, URL: c.ArticleURL, Title: &title, Moderator: s.Moderator.Name})
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"article_url": a.URL, "title": a.Title})
+		return nil
+	}
+	back(w, r, fmt.Sprintf("/admin/comments/%d", c.ID))
 	return nil
 }

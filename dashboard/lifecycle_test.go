@@ -109,6 +109,17 @@ func TestRemoveRestore(t *testing.T) {
 	if code, body, _ := ann.post(fmt.Sprintf("/admin/comments/%d/restore", id), url.Values{}, true); code != 409 {
 		t.Errorf("restoring a published comment: %d %s", code, body)
 	}
+	// The audit log filters by the new actions too.
+	for action, other := range map[string]string{"remove": "restore", "restore": "remove"} {
+		code, page, _ := ann.get("/admin/audit?action=" + action)
+		if code != 200 || !strings.Contains(page, `class="action-`+action+`"`) || strings.Contains(page, `class="action-`+other+`"`) ||
+			!strings.Contains(page, `<option value="`+action+`" selected>`) {
+			t.Errorf("audit log filtered by %s: %d\n%s", action, code, page)
+		}
+	}
+	if code, _, _ := ann.get("/admin/audit?action=removed"); code != 422 {
+		t.Errorf("audit log filtered by an unknown action: %d, want 422", code)
+	}
 }
 
 // The Reported queue: most-reported first, reasons and explanations (and
@@ -281,5 +292,56 @@ func TestRevisionDiffInQueue(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("pending queue lacks %s", want)
 		}
+	}
+}
+
+// A moderator sets the newsroom's title of a comment's article from the
+// comment's page: published from then on, no longer marked unverified, and
+// audited. A missing title is a 422 naming it; a moderator of another site
+// gets 403 and changes nothing.
+func TestArticleTitleFromCommentPage(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := context.Background()
+	id := e.submit("Ada", "ada@example.com", "A first comment.")
+	bob := e.loggedIn("bob")
+	path := fmt.Sprintf("/admin/comments/%d/article-title", id)
+	_, page, _ := bob.get(fmt.Sprintf("/admin/comments/%d", id))
+	if !strings.Contains(page, `action="`+path+`"`) || !strings.Contains(page, `value="The energy debate"`) {
+		t.Fatalf("the comment's page has no title form with the current title:\n%s", page)
+	}
+	for _, bad := range []string{"", "   ", "two\nlines", strings.Repeat("t", 301)} {
+		code, body, _ := bob.post(path, url.Values{"title": {bad}}, true)
+		if code != 422 || !strings.Contains(body, `"title"`) {
+			t.Errorf("title %.20q: %d %s, want 422 naming title", bad, code, body)
+		}
+	}
+	if code, body, _ := bob.post(path, url.Values{"csrf_token": {bob.csrf}, "title": {"  Energy: the debate, explained "}}, false); code != http.StatusSeeOther {
+		t.Fatalf("set title: %d %s", code, body)
+	}
+	a, err := e.store.Article(ctx, "news", origin+"/energy")
+	if err != nil || a.Title != "Energy: the debate, explained" || !a.TitleVerified {
+		t.Fatalf("article = %+v, %v; want the moderator's title, verified", a, err)
+	}
+	if _, page, _ := bob.get("/admin/queue/pending"); strings.Contains(page, "unverified title") {
+		t.Error("the queue still marks the title unverified")
+	}
+	entries, _ := e.store.Audit(ctx, comment.AuditFilter{SiteID: "news", Action: comment.ActionSetTitle, Limit: 5})
+	if len(entries) != 1 || entries[0].Moderator != "bob" || entries[0].Target != origin+"/energy" {
+		t.Errorf("audit = %+v, want set_title by bob on the article", entries)
+	}
+
+	// bob moderates only another site from now on.
+	if err := e.store.CreateSite(ctx, comment.Site{ID: "blog", Origins: []string{"https://blog.example"}, CreatedAt: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.loggedIn("ann")
+	if code, _, _ := admin.post("/admin/moderators/bob/sites", url.Values{"csrf_token": {admin.csrf}, "sites": {"blog"}}, false); code != http.StatusSeeOther {
+		t.Fatalf("set sites: %d", code)
+	}
+	if code, _, _ := bob.post(path, url.Values{"title": {"Not his to name"}}, true); code != http.StatusForbidden {
+		t.Errorf("title from another site's moderator: %d, want 403", code)
+	}
+	if a, _ := e.store.Article(ctx, "news", origin+"/energy"); a.Title != "Energy: the debate, explained" {
+		t.Errorf("title changed by another site's moderator: %q", a.Title)
 	}
 }

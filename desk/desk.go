@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -181,4 +182,26 @@ func (d *Desk) ChangeArticle(ctx context.Context, ch comment.ArticleChange) (com
 func (d *Desk) SetArticleClosed(ctx context.Context, siteID, url string, closed bool, moderator string) error {
 	_, err := d.ChangeArticle(ctx, comment.ArticleChange{SiteID: siteID, URL: url, Closed: &closed, Moderator: moderator})
 	return err
+}
+
+// MaxTitleRunes bounds an article title a moderator sets.
+const MaxTitleRunes = 300
+
+// CheckTitle reports what is wrong with an article title a moderator sets,
+// or "".
+func CheckTitle(title string) string {
+	switch {
+	case strings.TrimSpace(title) == "":
+		return "is required"
+	case !utf8.ValidString(title):
+		return "must be valid UTF-8"
+	case utf8.RuneCountInString(title) > MaxTitleRunes:
+		return "must be at most " + strconv.Itoa(MaxTitleRunes) + " characters"
+	}
+	for _, r := range title {
+		if r < 0x20 || r == 0x7f {
+			return "must be one line without control characters"
+		}
+	}
+	return ""
 }

@@ -223,6 +223,9 @@ func (s *Server) reportComment(w http.ResponseWriter, r *http.Request) error {
 		bad("name", "must be at most 80 characters")
 	} else if msg := checkText(req.Name, false); msg != "" {
 		bad("name", msg)
+	} else if hasBidiControl(req.Name) {
+		// Shown to admins beside the notifier's email, like a commenter's name.
+		bad("name", bidiMessage)
 	}
 	email := strings.TrimSpace(req.Email)
 	if email != "" {

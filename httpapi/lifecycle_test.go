@@ -111,6 +111,15 @@ func TestRemoveRestore(t *testing.T) {
 	if own.Status != comment.StatusRemoved || own.Reason != comment.ReasonLegal || !own.CanAppeal {
 		t.Errorf("author sees %+v, want removed for legal, appealable", own)
 	}
+	// Its author cannot edit it back into the thread.
+	var p problem
+	wantStatus(t, e.do("PATCH", fmt.Sprintf("/api/v1/comments/%d?token=%s", parent.ID, parent.EditToken), map[string]any{"body": "Reworded."}, nil, &p), 409, "edit a removed comment")
+	if !strings.Contains(p.Detail, "removed") {
+		t.Errorf("refusal %q does not name the state", p.Detail)
+	}
+	if c, _ := e.store.Comment(context.Background(), parent.ID); c.Body == "Reworded." || c.Status != comment.StatusRemoved {
+		t.Errorf("a refused edit changed the removed comment: %+v", c)
+	}
 
 	var audit struct {
 		Entries []struct {
@@ -355,6 +364,15 @@ func TestBidiControlsRefused(t *testing.T) {
 			t.Errorf("%s: fields = %v", field, got)
 		}
 	}
+	// The name in a notice of illegal content too: admins see it beside
+	// the notifier's email.
+	pub := e.published(validSubmission())
+	var p problem
+	wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/comments/%d/reports", pub.ID), map[string]any{"reason": "illegal", "explanation": "Defamation.",
+		"name": "Eve \u202emoc.elpmaxe@eve", "email": "eve@example.com", "good_faith": true}, nil, &p), 422, "report name")
+	if got := fieldsOf(p); len(got) != 1 || got[0] != "name" {
+		t.Errorf("report: fields = %v, want [name]", got)
+	}
 }
 
 func TestTrackingParametersOneThread(t *testing.T) {
@@ -433,5 +451,143 @@ func TestLifecycleBadInput(t *testing.T) {
 	e.admin("GET", fmt.Sprintf("/api/v1/admin/audit?comment_id=%d", pub.ID), nil, &audit)
 	if len(audit.Entries) != 1 {
 		t.Errorf("audit has %d entries, want only the approval", len(audit.Entries))
+	}
+}
+
+// Reports are rate-limited per address: ten at once, then one every 30
+// seconds; a refused report is a 429 with Retry-After and is not counted.
+// With the hold threshold off (the default), any number of reports leaves
+// the comment published.
+func TestReportsRateLimitedPerAddress(t *testing.T) {
+	clk := &clock{now: time.Now().UTC()}
+	e := newEnv(t, func(c *httpapi.Config) { c.Now, c.NoRateLimits = clk.Now, false })
+	s := e.published(validSubmission())
+	rpath := fmt.Sprintf("/api/v1/comments/%d/reports", s.ID)
+	report := func(i int) *http.Response {
+		return e.do("POST", rpath, map[string]any{"reason": "spam", "email": fmt.Sprintf("reader%d@example.com", i)}, nil, nil)
+	}
+	for i := range 10 {
+		wantStatus(t, report(i), 202, fmt.Sprintf("report %d", i+1))
+	}
+	resp := report(10)
+	wantStatus(t, resp, 429, "the eleventh report from one address")
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	var rq struct {
+		Items []httpapi.ReportedItem `json:"items"`
+	}
+	e.admin("GET", "/api/v1/admin/reports", nil, &rq)
+	if len(rq.Items) != 1 || len(rq.Items[0].Reports) != 10 {
+		t.Fatalf("reported queue = %+v, want the comment with 10 reports", rq.Items)
+	}
+	if th := e.thread(lifeThreadQuery()); len(th.Comments) != 1 {
+		t.Error("held back with the hold threshold off")
+	}
+	clk.add(31 * time.Second)
+	wantStatus(t, report(10), 202, "a report 31 seconds later")
+}
+
+// A ban holds the commenter's address for the site's address-ban time
+// (default 7 days), never beyond the IP retention; a suspension (until)
+// ends by itself, its address hold with it.
+func TestBanAndSuspensionEnd(t *testing.T) {
+	clk := &clock{now: time.Now().UTC()}
+	e := newEnv(t, func(c *httpapi.Config) { c.Now, c.IPRetention = clk.Now, 48*time.Hour })
+	n := 0
+	post := func(email string) (int, string) {
+		n++
+		sub := validSubmission()
+		sub["email"], sub["body"] = email, fmt.Sprintf("Comment number %d, on its own terms.", n)
+		var out map[string]any
+		resp := e.do("POST", "/api/v1/comments", sub, nil, &out)
+		detail, _ := out["detail"].(string)
+		return resp.StatusCode, detail
+	}
+	s := e.submit(validSubmission())
+	wantStatus(t, e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/ban", s.ID), map[string]any{"reason": "abuse"}, nil), 200, "ban")
+	clk.add(47 * time.Hour)
+	if code, detail := post("new-1@example.com"); code != 403 || !strings.Contains(detail, "abuse") {
+		t.Errorf("new email from the address after 47 hours: %d %q, want 403 with the reason", code, detail)
+	}
+	clk.add(2 * time.Hour)
+	if code, detail := post("new-2@example.com"); code != 202 {
+		t.Errorf("new email from the address after 49 hours (IP retention 48 h, under the 7-day hold): %d %q, want 202", code, detail)
+	}
+	if code, _ := post("ada@example.com"); code != 403 {
+		t.Errorf("the banned email after 49 hours: %d, want 403 (a ban lasts until lifted)", code)
+	}
+
+	// A suspension for an hour: the reason and the end are shown; then over.
+	cy := validSubmission()
+	cy["email"], cy["body"] = "cy@example.com", "Cy speaks."
+	c := e.submit(cy)
+	until := clk.Now().Add(time.Hour).Format(time.RFC3339)
+	wantStatus(t, e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/ban", c.ID), map[string]any{"reason": "cool off", "until": until}, nil), 200, "suspend")
+	if code, detail := post("cy@example.com"); code != 403 || !strings.Contains(detail, "cool off") || !strings.Contains(detail, " until ") {
+		t.Errorf("suspended email: %d %q, want 403 with the reason and the end", code, detail)
+	}
+	if code, _ := post("new-3@example.com"); code != 403 {
+		t.Errorf("new email from a suspended address: %d, want 403", code)
+	}
+	clk.add(61 * time.Minute)
+	for _, email := range []string{"cy@example.com", "new-4@example.com"} {
+		if code, detail := post(email); code != 202 {
+			t.Errorf("%s after the suspension ended: %d %q, want 202", email, code, detail)
+		}
+	}
+}
+
+// An author's edit is validated and scored like a new comment: an insult
+// edited into a pending comment flags it in the queue, an edit of a
+// published one waits as a flagged revision, and a banned word refuses the
+// edit (422 naming body) and changes nothing.
+func TestEditScoredLikeNewComment(t *testing.T) {
+	e := newEnv(t, withClassifier)
+	ctx := context.Background()
+	site, _ := e.store.Site(ctx, "news")
+	site.BannedWords = []string{"scumbag"}
+	if err := e.store.UpdateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	queued := func(id int64) httpapi.QueueItem {
+		t.Helper()
+		var q struct {
+			Items []httpapi.QueueItem `json:"items"`
+		}
+		e.admin("GET", "/api/v1/admin/queue", nil, &q)
+		for _, it := range q.Items {
+			if it.ID == id || it.RevisionOf == id {
+				return it
+			}
+		}
+		t.Fatalf("comment %d not in the queue: %+v", id, q.Items)
+		return httpapi.QueueItem{}
+	}
+	pend := e.submit(validSubmission())
+	if it := queued(pend.ID); it.Flagged {
+		t.Fatalf("a fair comment is flagged: %+v", it)
+	}
+	path := fmt.Sprintf("/api/v1/comments/%d?token=%s", pend.ID, pend.EditToken)
+	wantStatus(t, e.do("PATCH", path, map[string]any{"body": "On reflection, you idiot."}, nil, nil), 200, "edit pending")
+	if it := queued(pend.ID); !it.Flagged || it.Score == nil || *it.Score != 0.9 || it.Body != "On reflection, you idiot." {
+		t.Errorf("pending comment after an insulting edit: %+v, want flagged with score 0.9", it)
+	}
+
+	pubSub := validSubmission()
+	pubSub["email"], pubSub["body"] = "bob@example.com", "A published point."
+	pub := e.published(pubSub)
+	ppath := fmt.Sprintf("/api/v1/comments/%d?token=%s", pub.ID, pub.EditToken)
+	var p problem
+	wantStatus(t, e.do("PATCH", ppath, map[string]any{"body": "What a scumbag."}, nil, &p), 422, "edit with a banned word")
+	if got := fieldsOf(p); len(got) != 1 || got[0] != "body" {
+		t.Errorf("fields = %v, want [body]", got)
+	}
+	if c, _ := e.store.Comment(ctx, pub.ID); c.Body != "A published point." || !c.EditedAt.IsZero() {
+		t.Errorf("a refused edit changed the comment: %+v", c)
+	}
+	wantStatus(t, e.do("PATCH", ppath, map[string]any{"body": "A published point, idiot."}, nil, nil), 200, "edit published")
+	if it := queued(pub.ID); it.RevisionOf != pub.ID || !it.Flagged {
+		t.Errorf("revision of the published comment: %+v, want it waiting, flagged", it)
 	}
 }

@@ -55,8 +55,11 @@ type Config struct {
 	// default DefaultThreadCacheBytes.
 	ThreadCacheBytes int64
 	// Desk makes every change; default one built from Store, Bus, Events,
-	// Now and Logger.
+	// Now, Logger and IPRetention.
 	Desk *desk.Desk
+	// IPRetention is how long hashed IP addresses are kept (--ip-retention):
+	// a ban never holds an address longer. Default the desk's, 30 days.
+	IPRetention time.Duration
 	// Metrics, when set, is served at GET /metrics to loopback clients and
 	// to MetricsAllow; nil when the metrics have a listener of their own.
 	Metrics      http.Handler
@@ -142,7 +145,7 @@ func New(cfg Config) *Server {
 		cfg.Limiters = MemoryLimiters
 	}
 	if cfg.Desk == nil {
-		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Bus: cfg.Bus, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger})
+		cfg.Desk = desk.New(desk.Config{Store: cfg.Store, Bus: cfg.Bus, Events: cfg.Events, Now: cfg.Now, Logger: cfg.Logger, IPRetention: cfg.IPRetention})
 	}
 	s := &Server{
 		Config:  cfg,

@@ -162,8 +162,8 @@ func cmdArticle(ctx context.Context, e env, args []string) error {
 	switch pos[0] {
 	case "title":
 		title := strings.TrimSpace(pos[2])
-		if title == "" || len([]rune(title)) > 300 {
-			return usagef("the title must be 1 to 300 characters")
+		if msg := desk.CheckTitle(title); msg != "" {
+			return usagef("the title %s", msg)
 		}
 		ch.Title = &title
 	default:

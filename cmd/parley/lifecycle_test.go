@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/parleyhq/parley/store/postgres"
 	"github.com/parleyhq/parley/store/postgres/pgtest"
 )
@@ -15,9 +16,11 @@ import (
 // The life of a comment through the real program, on two instances sharing
 // PostgreSQL: a published comment removed on B leaves a tombstone in A's
 // thread (A had it cached), restored from the command line it is back on
-// both; its author edits and deletes; a rejected comment is appealed and
-// overturned; a banned commenter cannot post from a new email on the same
-// address.
+// both; its author edits within the window and is refused past it, then
+// deletes; a rejected comment is appealed and overturned, then removed at the
+// command line; a moderator's title is published; readers' reports reach the
+// hold threshold; a banned commenter cannot post from a new email on the
+// same address.
 func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 	pg := pgtest.URL(t)
 	key := t.TempDir() + "/parley.key"
@@ -56,6 +59,14 @@ func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 	thread := func(c client) []any {
 		_, th := c.call("GET", "/api/v1/threads?site=news&url="+url.QueryEscape(article), nil, nil)
 		return th["comments"].([]any)
+	}
+	inThread := func(c client, id float64) bool {
+		for _, x := range thread(c) {
+			if x.(map[string]any)["id"] == id {
+				return true
+			}
+		}
+		return false
 	}
 	parent, parentTok := submit(a, "ada@example.com", "The hotline is a start.", 0)
 	must(200, a, "POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/approve", parent), nil)
@@ -103,6 +114,24 @@ func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 		t.Errorf("A shows %q after the edit was approved on B", html)
 	}
 
+	// Past the window (15 minutes after sending; the comment is made older
+	// in the database) the author's edit is refused with a 409 that says so.
+	conn, err := pgx.Connect(context.Background(), pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), `UPDATE comments SET created_at = created_at - interval '16 minutes' WHERE id = $1`, int64(parent)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(context.Background())
+	code, res := b.call("PATCH", own, map[string]any{"body": "Too late to change."}, nil)
+	if code != 409 || !strings.Contains(fmt.Sprint(res["detail"]), "edit window has closed") {
+		t.Fatalf("edit past the window: %d %v, want 409 saying the window has closed", code, res)
+	}
+	if html := thread(a)[0].(map[string]any)["html"]; strings.Contains(html.(string), "Too late") {
+		t.Errorf("A shows %q after an edit refused past the window", html)
+	}
+
 	// The author deletes: a tombstone, since the reply stays.
 	must(200, b, "DELETE", own, nil)
 	if got := thread(a); len(got) != 1 || got[0].(map[string]any)["deleted"] != true {
@@ -117,6 +146,56 @@ func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 	must(200, b, "POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/appeal", rej), map[string]any{"outcome": "overturned"})
 	if res := must(200, a, "GET", fmt.Sprintf("/api/v1/comments/%.0f?token=%s", rej, rejTok), nil); res["status"] != "approved" {
 		t.Errorf("author sees %v after the appeal was overturned", res)
+	}
+
+	// The newsroom's lawyer removes it at the command line: a reason is
+	// required and must be one of the list; the removal is audited under the
+	// CLI's name and reaches both instances.
+	rejID := fmt.Sprintf("%.0f", rej)
+	for _, bad := range [][]string{{}, {"--reason", "libel"}} {
+		out, err := runCmd(t, "", append(append([]string{"comment", "remove", rejID}, bad...), data...)...)
+		if err == nil || !strings.Contains(errorText(err, false), "(reason ") {
+			t.Errorf("parley comment remove %v: %v %s, want a refusal naming the reason", bad, err, out)
+		}
+	}
+	if out := mustRun(t, "", append([]string{"comment", "remove", rejID, "--reason", "legal", "--note", "court order 2026/114"}, data...)...); !strings.Contains(out, "removed") {
+		t.Errorf("parley comment remove printed %q", out)
+	}
+	for _, c := range []client{a, b} {
+		gone := false
+		for i := 0; i < 100 && !gone; i++ { // the command's notice is not waited for
+			if gone = !inThread(c, rej); !gone {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if !gone {
+			t.Errorf("%s still shows comment %s after `parley comment remove`", c.base, rejID)
+		}
+	}
+	entries := must(200, a, "GET", "/api/v1/admin/audit?comment_id="+rejID, nil)["entries"].([]any)
+	if len(entries) == 0 {
+		t.Fatal("no audit entry for the CLI removal")
+	}
+	if e := entries[0].(map[string]any); e["action"] != "remove" || e["moderator"] != "cli:unknown" || e["reason"] != "legal" || e["note"] != "court order 2026/114" {
+		t.Errorf("audit of the CLI removal: %v, want remove by cli:unknown (no $USER here), legal, with the note", e)
+	}
+	if res := must(200, a, "GET", fmt.Sprintf("/api/v1/comments/%s?token=%s", rejID, rejTok), nil); res["status"] != "removed" || res["reason"] != "legal" {
+		t.Errorf("author sees %v after the CLI removal, want removed for legal", res)
+	}
+
+	// A moderator's title is the newsroom's, published on both instances.
+	mustRun(t, "", append([]string{"article", "title", "--site", "news", article, "Life after the talks"}, data...)...)
+	for _, c := range []client{a, b} {
+		title := ""
+		for i := 0; i < 100 && title != "Life after the talks"; i++ {
+			_, th := c.call("GET", "/api/v1/threads?site=news&url="+url.QueryEscape(article), nil, nil)
+			if title = fmt.Sprint(th["article"].(map[string]any)["title"]); title != "Life after the talks" {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if title != "Life after the talks" {
+			t.Errorf("%s shows the title %q after `parley article title`", c.base, title)
+		}
 	}
 
 	// Reports up to the site's hold threshold (2) send a published comment
@@ -137,14 +216,6 @@ func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 	ps.Close()
 	reported, _ := submit(a, "dee@example.com", "A comment readers dislike.", 0)
 	must(200, a, "POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/approve", reported), nil)
-	inThread := func(c client, id float64) bool {
-		for _, x := range thread(c) {
-			if x.(map[string]any)["id"] == id {
-				return true
-			}
-		}
-		return false
-	}
 	if !inThread(b, reported) {
 		t.Fatal("approved comment not in B's thread")
 	}
@@ -160,7 +231,7 @@ func TestLifecycleTwoInstancesOnPostgres(t *testing.T) {
 	// A ban holds the address: a new email from it is refused.
 	banned, _ := submit(a, "eve@example.com", "Something.", 0)
 	must(200, a, "POST", fmt.Sprintf("/api/v1/admin/comments/%.0f/ban", banned), map[string]any{"reason": "abuse"})
-	code, res := b.call("POST", "/api/v1/comments", map[string]any{"site": "news", "article_url": article, "article_title": "Life",
+	code, res = b.call("POST", "/api/v1/comments", map[string]any{"site": "news", "article_url": article, "article_title": "Life",
 		"name": "Eve", "email": "eve-new@example.com", "body": "Hello again."}, nil)
 	if code != 403 || !strings.Contains(fmt.Sprint(res["detail"]), "abuse") {
 		t.Errorf("new email from a banned address: %d %v, want 403 with the reason", code, res)

@@ -325,7 +325,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Store: a.store, Keys: a.keys, Logger: a.logger, BaseURL: a.baseURL,
 		Policy: policy, NoRateLimits: a.cfg.noRateLimits, TrustedProxies: a.cfg.trustedProxies, Mounts: a.mounts, Events: live,
 		Bus: a.bus, Limiters: a.limiters, Metrics: metricsOnMain, MetricsAllow: a.cfg.metricsAllow, IPv6Prefix: a.cfg.ipv6Prefix,
-		MaxReplyDepth: a.cfg.maxReplyDepth, FetchArticles: a.cfg.fetchArticles,
+		MaxReplyDepth: a.cfg.maxReplyDepth, FetchArticles: a.cfg.fetchArticles, IPRetention: a.cfg.ipRetention,
 	})
 	a.phase("api")
 	mailer, err := a.newMailer()

@@ -24,6 +24,7 @@ var lifecycleTests = []struct {
 	{"ChangeArticleAudited", testChangeArticle},
 	{"BanHoldsAddress", testBanAddress},
 	{"LifecycleSiteSettings", testLifecycleSettings},
+	{"LifecycleAudited", testLifecycleAudited},
 }
 
 func testRemoveRestore(t *testing.T, s comment.Store) {
@@ -321,5 +322,92 @@ func testLifecycleSettings(t *testing.T, s comment.Store) {
 	got, err := s.Site(ctx, "demo")
 	if err != nil || got.EditWindow != 30*time.Minute || got.ReportHold != 3 || got.AddressBanDays != 5 || len(got.TrackingParams) != 1 {
 		t.Errorf("site = %+v, %v", got, err)
+	}
+}
+
+// Every change after publication writes its audit entry: the author's edit
+// and appeal (by "author"), a dismissal of reports, an appeal upheld (the
+// comment stays removed) or overturned (published again, counted), and
+// every comment rejected by RejectPending, with its note.
+func testLifecycleAudited(t *testing.T, s comment.Store) {
+	ctx := context.Background()
+	mustSite(t, s, "demo")
+	url := "https://news.example/a"
+	c1 := mustCreate(t, s, newComment("demo", url, 1))
+	if _, err := s.EditComment(ctx, comment.Edit{CommentID: c1.ID, Body: "fixed", HTML: "<p>fixed</p>", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	approve(t, s, c1.ID, t0.Add(time.Minute))
+	if _, err := s.CreateReport(ctx, comment.Report{CommentID: c1.ID, Reason: comment.ReportSpam, Reporter: []byte("r1"), CreatedAt: t0.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DismissReports(ctx, c1.ID, "bea", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	remove := func(id int64, at time.Time) {
+		t.Helper()
+		if _, err := s.Decide(ctx, comment.Decision{CommentID: id, Action: comment.ActionRemove, Reason: comment.ReasonLegal, Moderator: "ann", At: at}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAppeal(ctx, comment.Appeal{CommentID: id, Message: "it is true", CreatedAt: at.Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remove(c1.ID, t0.Add(4*time.Minute))
+	got, err := s.DecideAppeal(ctx, comment.AppealDecision{CommentID: c1.ID, Outcome: comment.AppealUpheld, Note: "stands", Moderator: "bea", At: t0.Add(6 * time.Minute)})
+	if err != nil || got.Status != comment.StatusRemoved {
+		t.Fatalf("upheld appeal: %+v, %v; want the comment still removed", got, err)
+	}
+	c2 := mustCreate(t, s, newComment("demo", url, 2))
+	approve(t, s, c2.ID, t0.Add(time.Minute))
+	remove(c2.ID, t0.Add(7*time.Minute))
+	if art, _ := s.Article(ctx, "demo", url); art.ApprovedCount != 0 {
+		t.Fatalf("approved count with both removed = %d", art.ApprovedCount)
+	}
+	got, err = s.DecideAppeal(ctx, comment.AppealDecision{CommentID: c2.ID, Outcome: comment.AppealOverturned, Moderator: "bea", At: t0.Add(9 * time.Minute)})
+	if err != nil || got.Status != comment.StatusApproved {
+		t.Fatalf("overturned removal: %+v, %v; want it published", got, err)
+	}
+	if art, _ := s.Article(ctx, "demo", url); art.ApprovedCount != 1 {
+		t.Errorf("approved count after the overturned removal = %d, want 1", art.ApprovedCount)
+	}
+	c3 := newComment("demo", url, 3)
+	c4 := newComment("demo", url, 4)
+	c3.EmailHMAC = []byte("flooder")
+	c4.EmailHMAC = c3.EmailHMAC
+	mustCreate(t, s, c3)
+	mustCreate(t, s, c4)
+	ids, err := s.RejectPending(ctx, "demo", c3.EmailHMAC, "flood", "ann", t0.Add(10*time.Minute))
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("reject pending = %v, %v", ids, err)
+	}
+
+	entries, err := s.Audit(ctx, comment.AuditFilter{SiteID: "demo", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct {
+		action    comment.Action
+		moderator string
+		id        int64
+		note      string
+	}
+	have := map[key]bool{}
+	for _, e := range entries {
+		have[key{e.Action, e.Moderator, e.CommentID, e.Note}] = true
+	}
+	for _, want := range []key{
+		{comment.ActionEdit, "author", c1.ID, ""},
+		{comment.ActionDismissReports, "bea", c1.ID, ""},
+		{comment.ActionAppeal, "author", c1.ID, ""},
+		{comment.ActionUphold, "bea", c1.ID, "stands"},
+		{comment.ActionAppeal, "author", c2.ID, ""},
+		{comment.ActionOverturn, "bea", c2.ID, ""},
+		{comment.ActionReject, "ann", c3.ID, "flood"},
+		{comment.ActionReject, "ann", c4.ID, "flood"},
+	} {
+		if !have[want] {
+			t.Errorf("no audit entry %+v in %+v", want, entries)
+		}
 	}
 }
