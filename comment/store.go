@@ -79,9 +79,10 @@ type Store interface {
 	SetStanding(ctx context.Context, ch StandingChange) ([]int64, error)
 	// Stats aggregates moderation activity since q.Since, for charts.
 	Stats(ctx context.Context, q StatsQuery) (Stats, error)
-	// ForgetIPs drops the IP hashes of comments created before t and returns
-	// how many were dropped.
-	ForgetIPs(ctx context.Context, before time.Time) (int64, error)
+	// ForgetIPs drops the IP hashes of comments created before before, and
+	// deletes the address bans (each an IP hash) that ended by now; it
+	// returns how many hashes were dropped.
+	ForgetIPs(ctx context.Context, before, now time.Time) (int64, error)
 
 	// CreateModerator adds an account; CodeConflict when the name is taken.
 	CreateModerator(ctx context.Context, m Moderator) (Moderator, error)

@@ -249,7 +249,8 @@ func (s *Server) ForgetIPs(ctx context.Context, retention time.Duration) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		n, err := s.Store.ForgetIPs(ctx, s.Now().Add(-retention))
+		now := s.Now()
+		n, err := s.Store.ForgetIPs(ctx, now.Add(-retention), now)
 		if err != nil && ctx.Err() == nil {
 			s.Logger.Warn("dropping old IP hashes failed", "err", err)
 		} else if n > 0 {

@@ -636,10 +636,14 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 }
 
 // ForgetIPs drops IP hashes older than before.
-func (s *Store) ForgetIPs(ctx context.Context, before time.Time) (int64, error) {
+func (s *Store) ForgetIPs(ctx context.Context, before, now time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE comments SET ip_hash = NULL WHERE ip_hash IS NOT NULL AND created_at < $1`, ts(before))
 	if err != nil {
 		return 0, storeErr(err, "Comment")
 	}
-	return tag.RowsAffected(), nil
+	bans, err := s.pool.Exec(ctx, `DELETE FROM address_bans WHERE until <= $1`, ts(now))
+	if err != nil {
+		return tag.RowsAffected(), storeErr(err, "Address ban")
+	}
+	return tag.RowsAffected() + bans.RowsAffected(), nil
 }

@@ -614,13 +614,18 @@ func (s *Store) Audit(ctx context.Context, f comment.AuditFilter) ([]comment.Aud
 }
 
 // ForgetIPs drops IP hashes older than before.
-func (s *Store) ForgetIPs(ctx context.Context, before time.Time) (int64, error) {
+func (s *Store) ForgetIPs(ctx context.Context, before, now time.Time) (int64, error) {
 	res, err := s.w.ExecContext(ctx, `UPDATE comments SET ip_hash = NULL WHERE ip_hash IS NOT NULL AND created_at < ?`, micro(before))
 	if err != nil {
 		return 0, storeErr(err, "Comment")
 	}
 	n, _ := res.RowsAffected()
-	return n, nil
+	res, err = s.w.ExecContext(ctx, `DELETE FROM address_bans WHERE until <= ?`, micro(now))
+	if err != nil {
+		return n, storeErr(err, "Address ban")
+	}
+	bans, _ := res.RowsAffected()
+	return n + bans, nil
 }
 
 func nonNil[T any](s []T) []T {

@@ -520,9 +520,28 @@ func testForgetIPs(t *testing.T, s comment.Store) {
 	mustSite(t, s, "demo")
 	old := mustCreate(t, s, newComment("demo", "https://news.example/a", 1))
 	recent := mustCreate(t, s, newComment("demo", "https://news.example/a", 100))
-	n, err := s.ForgetIPs(ctx, t0.Add(50*time.Second))
-	if err != nil || n != 1 {
-		t.Fatalf("ForgetIPs = %d, %v; want 1", n, err)
+	// Two address bans: one that ended, one still holding.
+	for _, b := range []struct {
+		email, ip string
+		until     time.Time
+	}{{"ended", "ip-ended", t0.Add(60 * time.Second)}, {"holding", "ip-holding", t0.Add(time.Hour)}} {
+		if _, err := s.SetStanding(ctx, comment.StandingChange{SiteID: "demo", EmailHMAC: []byte(b.email), Standing: comment.StandingBanned,
+			CommentID: old.ID, Moderator: "mod", At: t0, IPHash: []byte(b.ip), AddressUntil: b.until}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(2 * time.Minute)
+	n, err := s.ForgetIPs(ctx, t0.Add(50*time.Second), now)
+	if err != nil || n != 2 {
+		t.Fatalf("ForgetIPs = %d, %v; want 2 (one comment's hash, one ended ban)", n, err)
+	}
+	if _, err := s.AddressBan(ctx, "demo", []byte("ip-holding"), now); err != nil {
+		t.Errorf("the ban still holding was dropped: %v", err)
+	}
+	// The ended ban's row is gone, not just past: asked as of before it
+	// ended, it no longer answers.
+	if b, err := s.AddressBan(ctx, "demo", []byte("ip-ended"), t0); comment.ErrorCode(err) != comment.CodeNotFound {
+		t.Errorf("ended ban kept its address hash: %+v, %v", b, err)
 	}
 	if c, _ := s.Comment(ctx, old.ID); len(c.IPHash) != 0 {
 		t.Errorf("old comment keeps IP hash %x", c.IPHash)
