@@ -3,6 +3,7 @@ package moderation
 import (
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"regexp"
 	"slices"
 	"strings"
@@ -263,6 +264,9 @@ var linkStartRE = regexp.MustCompile(`(?i)(?:^|[^\w@./-])(https?://|www\.)([^\s/
 // LinkHosts returns the lower-case host of every link in a body, in order
 // (a host once per link), "www." dropped.
 func LinkHosts(body string) []string {
+	if !mayHaveLink(body) {
+		return nil
+	}
 	var out []string
 	for _, m := range linkStartRE.FindAllStringSubmatch(body, -1) {
 		host := strings.ToLower(m[2])
@@ -350,12 +354,14 @@ type shingleCache struct {
 
 const shingleCacheSize = 4096
 
+// shingleSeed keys the cache's text hashes (maphash: hashing every recent
+// text on each submission with FNV cost as much as the shingling it saved).
+var shingleSeed = maphash.MakeSeed()
+
 // recentShingles returns the shingles of a recent comment's text, from the
 // cache when it was seen lately.
 func recentShingles(text string) []uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(text))
-	k := h.Sum64()
+	k := maphash.String(shingleSeed, text)
 	c := &seenShingles
 	c.Lock()
 	sh, ok := c.cur[k]

@@ -107,5 +107,28 @@ var linkRE = regexp.MustCompile(`(?i)(?:^|[^\w@./-])(?:https?://|www\.)\S`)
 // CountLinks counts the links in a comment body: http(s) URLs and bare
 // www. addresses, whether written plainly or in Markdown.
 func CountLinks(body string) int {
+	if !mayHaveLink(body) {
+		return 0
+	}
 	return len(linkRE.FindAllStringIndex(body, -1))
+}
+
+// mayHaveLink reports whether a body holds "http" or "www." in any case,
+// which every link the expressions find starts with: they have no literal
+// prefix to search for, so they step through every byte, and most
+// comments have no link.
+func mayHaveLink(body string) bool {
+	for i := 0; i+4 <= len(body); i++ {
+		switch body[i] | 0x20 {
+		case 'h':
+			if strings.EqualFold(body[i:i+4], "http") {
+				return true
+			}
+		case 'w':
+			if strings.EqualFold(body[i:i+4], "www.") {
+				return true
+			}
+		}
+	}
+	return false
 }
