@@ -63,6 +63,10 @@ type item struct {
 	Revision *revision
 	// Why is the classifier's reason line for a flagged comment.
 	Why string
+	// NoCommenter is set for a comment without an email (imported from an
+	// export that had none, or staff's): it has no commenter history, and
+	// no commenter to ban or trust.
+	NoCommenter bool
 }
 
 type queueData struct {
@@ -181,16 +185,21 @@ func (h *Handler) items(r *http.Request, s *session, comments []comment.Comment,
 			it.Score = strconv.FormatFloat(c.Score, 'f', 2, 64)
 			it.ScorePct = int(c.Score*100 + 0.5)
 		}
-		key := c.SiteID + "\x00" + string(c.EmailHMAC)
-		hist, ok := histories[key]
-		if !ok {
-			var err error
-			if hist, err = h.Store.Commenter(ctx, c.SiteID, c.EmailHMAC); err != nil {
-				return nil, err
+		// Comments without an email all share the empty email HMAC: they
+		// are no one commenter, so none gets the others' history.
+		it.NoCommenter = len(c.EmailHMAC) == 0
+		if !it.NoCommenter {
+			key := c.SiteID + "\x00" + string(c.EmailHMAC)
+			hist, ok := histories[key]
+			if !ok {
+				var err error
+				if hist, err = h.Store.Commenter(ctx, c.SiteID, c.EmailHMAC); err != nil {
+					return nil, err
+				}
+				histories[key] = hist
 			}
-			histories[key] = hist
+			it.History = hist
 		}
-		it.History = hist
 		if err := h.revisionOf(ctx, &it); err != nil {
 			return nil, err
 		}

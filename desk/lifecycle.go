@@ -176,6 +176,9 @@ type Ban struct {
 // address hash for the site's address-ban time (never beyond the IP
 // retention), so a new email from the same address does not walk round it.
 func (d *Desk) SetStanding(ctx context.Context, site comment.Site, b Ban) ([]int64, error) {
+	if err := hasCommenter(b.Comment); err != nil {
+		return nil, err
+	}
 	if msg := CheckNote(b.Note); msg != "" {
 		return nil, comment.Invalid(comment.FieldError{Field: "note", Message: msg})
 	}
@@ -216,9 +219,25 @@ func (d *Desk) SetStanding(ctx context.Context, site comment.Site, b Ban) ([]int
 	return rejected, nil
 }
 
+// hasCommenter refuses to act on the commenter of a comment without an
+// email (imported from an export that had none, or written by staff): all
+// such comments share the same empty email HMAC, so a ban, a trust or
+// rejecting "every pending comment of this commenter" would reach every
+// one of them.
+func hasCommenter(c comment.Comment) error {
+	if len(c.EmailHMAC) > 0 {
+		return nil
+	}
+	return comment.Invalid(comment.FieldError{Field: "email", Message: "is missing: this comment was imported without one or written by staff, " +
+		"so it has no commenter to ban, trust or reject all pending comments of; decide on the comment itself"})
+}
+
 // RejectAllPending rejects every pending comment of the commenter who wrote
 // c, as one action.
 func (d *Desk) RejectAllPending(ctx context.Context, c comment.Comment, note, moderator string) ([]int64, error) {
+	if err := hasCommenter(c); err != nil {
+		return nil, err
+	}
 	if msg := CheckNote(note); msg != "" {
 		return nil, comment.Invalid(comment.FieldError{Field: "note", Message: msg})
 	}

@@ -374,3 +374,50 @@ func TestDisqusEdges(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+// disqusStates is a Disqus export written for this test from Disqus's export
+// schema (the real sample has no spam): a post of each state, and one both
+// deleted and spam.
+const disqusStates = `<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+<thread dsq:id="1"><link>https://news.example/a</link><title>A</title></thread>
+<post dsq:id="20"><message><![CDATA[<p>kept</p>]]></message><createdAt>2013-10-10T19:20:29Z</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam><author><name>A</name></author><thread dsq:id="1"/></post>
+<post dsq:id="21"><message><![CDATA[<p>buy pills</p>]]></message><createdAt>2013-10-10T19:21:29Z</createdAt><isDeleted>false</isDeleted><isSpam>true</isSpam><author><name>B</name></author><thread dsq:id="1"/><parent dsq:id="20"/></post>
+<post dsq:id="22"><message><![CDATA[<p>gone</p>]]></message><createdAt>2013-10-10T19:22:29Z</createdAt><isDeleted>true</isDeleted><isSpam>false</isSpam><author><name>C</name></author><thread dsq:id="1"/></post>
+<post dsq:id="23"><message><![CDATA[<p>gone spam</p>]]></message><createdAt>2013-10-10T19:23:29Z</createdAt><isDeleted>true</isDeleted><isSpam>true</isSpam><author><name>D</name></author><thread dsq:id="1"/></post>
+</disqus>`
+
+// TestDisqusStates: isSpam → spam, isDeleted → rejected (reason other, note
+// "deleted"), neither → approved; spam stays spam even when also deleted.
+func TestDisqusStates(t *testing.T) {
+	s := openStore(t)
+	rep := importReader(t, s, importer.NewDisqus(strings.NewReader(disqusStates)), testOptions())
+	want := counts{Articles: 1, Approved: 1, Rejected: 1, Spam: 2, Threads: 3, Replies: 1, Skipped: map[string]int{}}
+	if diff := cmp.Diff(want, countsOf(rep)); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	got := exportAll(t, s)
+	const a = "https://news.example/a#"
+	for id, w := range map[string]struct {
+		status comment.Status
+		reason comment.Reason
+		note   string
+	}{
+		"20": {comment.StatusApproved, "", ""},
+		"21": {comment.StatusSpam, comment.ReasonSpam, ""},
+		"22": {comment.StatusRejected, comment.ReasonOther, "deleted"},
+		"23": {comment.StatusSpam, comment.ReasonSpam, ""},
+	} {
+		c := got[a+id].Comment
+		if c.Status != w.status || c.Reason != w.reason || c.Note != w.note {
+			t.Errorf("post %s: %s %q %q, want %s %q %q", id, c.Status, c.Reason, c.Note, w.status, w.reason, w.note)
+		}
+	}
+	if got[a+"21"].Comment.ParentID != got[a+"20"].Comment.ID {
+		t.Errorf("the spam reply is not under its parent")
+	}
+	stored, err := s.CountByStatus(context.Background(), "demo")
+	if err != nil || stored[comment.StatusSpam] != 2 || stored[comment.StatusApproved] != 1 || stored[comment.StatusRejected] != 1 {
+		t.Errorf("stored counts %v, %v", stored, err)
+	}
+}
