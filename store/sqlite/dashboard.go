@@ -10,74 +10,55 @@ import (
 	"github.com/parleyhq/parley/comment"
 )
 
-// Commenter returns a commenter's history and standing on a site.
+// Commenter returns a commenter's history and standing on a site, in one
+// statement (a row per status of their comments, each carrying the
+// standing and the verification), which every submission makes.
 func (s *Store) Commenter(ctx context.Context, siteID string, emailHMAC []byte) (comment.Commenter, error) {
 	out := comment.Commenter{SiteID: siteID, EmailHMAC: emailHMAC}
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	st, err := s.readStmt(ctx, `SELECT h.status, h.n, h.first, c.standing, c.standing_by, c.standing_at, c.standing_until, c.standing_reason, v.method
+		FROM (SELECT 1) one
+		LEFT JOIN (SELECT status, count(*) AS n, min(created_at) AS first FROM comments
+			WHERE site_id = ?1 AND email_hmac = ?2 GROUP BY status) h ON 1
+		LEFT JOIN commenters c ON c.site_id = ?1 AND c.email_hmac = ?2
+		LEFT JOIN commenter_verifications v ON v.site_id = ?1 AND v.email_hmac = ?2`)
 	if err != nil {
 		return out, storeErr(err, "Commenter")
 	}
-	defer tx.Rollback()
-	counts, err := s.readStmt(ctx, `SELECT status, count(*), min(created_at) FROM comments
-		WHERE site_id = ? AND email_hmac = ? GROUP BY status`)
-	if err != nil {
-		return out, storeErr(err, "Commenter")
-	}
-	rows, err := tx.StmtContext(ctx, counts).QueryContext(ctx, siteID, emailHMAC)
+	rows, err := st.QueryContext(ctx, siteID, emailHMAC)
 	if err != nil {
 		return out, storeErr(err, "Commenter")
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var status string
-		var n int
-		var first int64
-		if err := rows.Scan(&status, &n, &first); err != nil {
+		var status, standing, by, reason, method sql.NullString
+		var n, first, at, until sql.NullInt64
+		if err := rows.Scan(&status, &n, &first, &standing, &by, &at, &until, &reason, &method); err != nil {
 			return out, storeErr(err, "Commenter")
 		}
-		switch comment.Status(status) {
+		switch comment.Status(status.String) {
 		case comment.StatusApproved:
-			out.Approved += n
+			out.Approved += int(n.Int64)
 		case comment.StatusRejected, comment.StatusSpam, comment.StatusRemoved:
-			out.Rejected += n
+			out.Rejected += int(n.Int64)
 		case comment.StatusPending:
-			out.Pending += n
+			out.Pending += int(n.Int64)
 		}
-		if t := fromMicro(first); out.FirstSeen.IsZero() || t.Before(out.FirstSeen) {
-			out.FirstSeen = t
+		if first.Valid {
+			if t := fromMicro(first.Int64); out.FirstSeen.IsZero() || t.Before(out.FirstSeen) {
+				out.FirstSeen = t
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return out, storeErr(err, "Commenter")
-	}
-	var standing string
-	var at int64
-	var until sql.NullInt64
-	standingQ, err := s.readStmt(ctx, `SELECT standing, standing_by, standing_at, standing_until, standing_reason FROM commenters WHERE site_id = ? AND email_hmac = ?`)
-	if err != nil {
-		return out, storeErr(err, "Commenter")
-	}
-	err = tx.StmtContext(ctx, standingQ).QueryRowContext(ctx, siteID, emailHMAC).Scan(&standing, &out.StandingBy, &at, &until, &out.StandingReason)
-	switch {
-	case err == sql.ErrNoRows:
-	case err != nil:
-		return out, storeErr(err, "Commenter")
-	default:
-		out.Standing, out.StandingAt = comment.Standing(standing), fromMicro(at)
-		if until.Valid {
-			out.StandingUntil = fromMicro(until.Int64)
+		if standing.Valid {
+			out.Standing, out.StandingBy, out.StandingAt, out.StandingReason = comment.Standing(standing.String), by.String, fromMicro(at.Int64), reason.String
+			if until.Valid {
+				out.StandingUntil = fromMicro(until.Int64)
+			}
+		}
+		if method.Valid {
+			out.Verified, out.VerifiedBy = true, method.String
 		}
 	}
-	err = tx.QueryRowContext(ctx, `SELECT method FROM commenter_verifications WHERE site_id = ? AND email_hmac = ?`,
-		siteID, emailHMAC).Scan(&out.VerifiedBy)
-	switch {
-	case err == sql.ErrNoRows:
-	case err != nil:
-		return out, storeErr(err, "Commenter")
-	default:
-		out.Verified = true
-	}
-	return out, nil
+	return out, storeErr(rows.Err(), "Commenter")
 }
 
 // BannedNote is the note on comments rejected because their author was banned.
