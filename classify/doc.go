@@ -104,10 +104,10 @@
 //     16 MB), and run on every comment it costs about 100,000 multiply-adds
 //     per comment, which would take the scorer below the 20,000 comments/s
 //     floor; a second stage only for uncertain comments is the way to
-//     keep it, and was not built. Code and command: wordorder_test.go
-//     (PARLEY_EXPERIMENT=wordorder).
+//     keep it, not built in v5 (tried after v5, below). Code and command:
+//     wordorder_test.go (PARLEY_EXPERIMENT=wordorder).
 //
-// v6 round (not kept; the shipped model is still adhominem-v5): a second
+// After v5 (nothing kept; the shipped model is still adhominem-v5): a second
 // stage that rescores only the comments the bag of words is unsure about,
 // so that its cost is paid on a fraction of them. The combined score of a
 // comment whose v5 probability p lies in a band [lo, hi] is
@@ -148,6 +148,14 @@
 // The character model alone scores about 70,000-80,000 comments per
 // CPU-second, so on the band it would have kept the scorer above the
 // 20,000/s floor; none was kept, so the scorer is unchanged.
+// Also this round, the main head as the mean of the weights of three fits
+// with different seeds (recipe field BagMain; recipe_experiment_test.go,
+// PARLEY_EXPERIMENT=recipe), not kept: development campaign 0.858 -> 0.857,
+// UCC val antagonize 0.746 -> 0.745, Kaggle tenth 0.902 -> 0.902, contrast
+// dev unchanged (0.946 / 0.923), madlibs dev lowest 0.964 -> 0.963; on test
+// (not chosen on) Kaggle 0.838 -> 0.838, campaign 0.782 -> 0.778, UCC
+// 0.739 -> 0.739, contrast 0.93 / 0.94 -> 0.92 / 0.96. The seeded
+// permutation's variance is not what limits the figures.
 //
 // OLID level B, v3 0.704 -> v4 0.667: the only change between them on
 // that head is the deduplication the audit requires (8 of 13,240 training

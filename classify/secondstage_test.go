@@ -1,6 +1,6 @@
 package classify
 
-// The second-stage experiment of round v6: a richer model that rescores
+// The second-stage experiment of the round after v5: a richer model that rescores
 // only the comments the shipped bag of words is unsure about, so that its
 // cost is paid on a fraction of the comments. Two second stages were tried,
 // both trained here in pure Go, single-threaded and seeded:
