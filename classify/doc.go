@@ -145,9 +145,10 @@
 // development (a) w 0.25 [0.15, 0.6] Kaggle tenth 0.904, UCC 0.739,
 // campaign 0.854, contrast 0.946 / 0.908; (b) w 0.25 [0.2, 0.5] 0.902,
 // 0.743, 0.858, 0.946 / 0.915.
-// The character model alone scores about 70,000-80,000 comments per
-// CPU-second, so on the band it would have kept the scorer above the
-// 20,000/s floor; none was kept, so the scorer is unchanged.
+// The character model alone scored 70,700-81,200 comments per CPU-second
+// (load average 7-10; not a benchmark), so on the band it would, by that
+// estimate, have kept the scorer above the 20,000/s floor; none was kept,
+// so the scorer is unchanged.
 // Also this round, the main head as the mean of the weights of three fits
 // with different seeds (recipe field BagMain; recipe_experiment_test.go,
 // PARLEY_EXPERIMENT=recipe), not kept: development campaign 0.858 -> 0.857,
