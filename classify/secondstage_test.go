@@ -19,7 +19,8 @@ package classify
 //
 //	PARLEY_EXPERIMENT=secondstage GOMAXPROCS=1 nice go test ./classify/ -run TestSecondStageExperiment -v -timeout 60m
 //
-// PARLEY_SECONDSTAGE_CNN=1 adds the network, PARLEY_SECONDSTAGE_HARD and
+// PARLEY_SECONDSTAGE_CNN=1 adds the network, _SPECIALIST=1 a character
+// model trained on the campaign tweets, LOGIC and the seeds only, PARLEY_SECONDSTAGE_HARD and
 // _ONLYHARD train the second stage on the unsure rows (below). CI never
 // runs it.
 
@@ -228,6 +229,18 @@ func TestSecondStageExperiment(t *testing.T) {
 			ex = hx
 		}
 		out := map[string]secondStage{"char": trainCharCtx(ex, epochs, 11)}
+		if os.Getenv("PARLEY_SECONDSTAGE_SPECIALIST") != "" {
+			// A specialist: the same model trained only on the sources
+			// that separate attacks on persons from attacks on policies
+			// and arguments (campaign tweets, LOGIC, seeds).
+			var sx []example
+			for _, x := range ex {
+				if strings.HasPrefix(x.Key, "campaign/") || strings.HasPrefix(x.Key, "logic/") || strings.HasPrefix(x.Key, "seed/") {
+					sx = append(sx, x)
+				}
+			}
+			out["spec"] = trainCharCtx(sx, epochs, 13)
+		}
 		if useCNN {
 			out["cnn"] = cnnStage{trainCNN(ex, 1, 7), &extractor{}}
 		}
@@ -255,7 +268,7 @@ func TestSecondStageExperiment(t *testing.T) {
 		if th > 0 {
 			l += fmt.Sprintf(" (%s)", flagPass(pb, ys, th))
 		}
-		for _, k := range []string{"char", "cnn"} {
+		for _, k := range []string{"char", "cnn", "spec"} {
 			s, ok := s2[k]
 			if !ok {
 				continue
