@@ -58,6 +58,7 @@ type recipe struct {
 	AuxL1     float64 // > 0: L1 of the OLID heads (0 = L1)
 	BalanceB  bool    // OLID B head: weight the classes to equal total weight
 	EpochsB   int     // > 0: epochs of the OLID B head
+	BagMain   int     // > 1: the main head is the mean of the weights of BagMain fits with different seeds
 
 	noLex   bool // set internally: train a head without the lexicon cues
 	noOrder bool // set internally: train a head without the word-order features
@@ -676,7 +677,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 	}
 	epochs := rc.Epochs
 	jobs := []job{{"adhominem", func() error {
-		cal, err := fit(ctx, rc, rc.MainBits, c.set(fitPart), rc.Seed, func(ep int) { report("calibration", ep, epochs) })
+		cal, err := fitBag(ctx, rc, rc.MainBits, c.set(fitPart), rc.Seed, rc.BagMain, func(ep int) { report("calibration", ep, epochs) })
 		if err != nil {
 			return err
 		}
@@ -694,7 +695,7 @@ func trainModel(ctx context.Context, c *corpus, opt trainOptions) (*Model, error
 			probs[i] = sigmoid(plattA*m + plattB)
 		}
 		threshold = bestF1Threshold(probs, ys, ws)
-		f, err := fit(ctx, rc, rc.MainBits, c.set(all), rc.Seed+1, func(ep int) { report("adhominem", ep, epochs) })
+		f, err := fitBag(ctx, rc, rc.MainBits, c.set(all), rc.Seed+1, rc.BagMain, func(ep int) { report("adhominem", ep, epochs) })
 		if err != nil {
 			return err
 		}
