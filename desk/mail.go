@@ -40,15 +40,20 @@ func payload(v map[string]any) json.RawMessage {
 }
 
 // mailForDecision returns the messages a decision causes: the decision
-// notice to an author who asked for it, and a reply notice to the author
-// of the comment a newly published reply answers. Reading fails quietly
-// (logged): a decision never fails for want of an email.
+// notice to an author who asked for it (on an approval, a rejection, or
+// the removal of their published comment), and a reply notice to the
+// author of the comment a newly published reply answers. Reading fails
+// quietly (logged): a decision never fails for want of an email.
 func (d *Desk) mailForDecision(ctx context.Context, dec comment.Decision) []comment.OutboxItem {
-	if dec.Action != comment.ActionApprove && dec.Action != comment.ActionReject {
+	if dec.Action != comment.ActionApprove && dec.Action != comment.ActionReject && dec.Action != comment.ActionRemove {
 		return nil
 	}
 	c, err := d.Store.Comment(ctx, dec.CommentID)
-	if err != nil || c.RevisionOf != 0 || (c.Status != comment.StatusPending && c.Status != comment.StatusSpam) {
+	if err != nil || c.RevisionOf != 0 {
+		return nil
+	}
+	if dec.Action == comment.ActionRemove && c.Status != comment.StatusApproved ||
+		dec.Action != comment.ActionRemove && c.Status != comment.StatusPending && c.Status != comment.StatusSpam {
 		return nil
 	}
 	var items []comment.OutboxItem
@@ -87,13 +92,16 @@ func (d *Desk) decisionMail(ctx context.Context, c comment.Comment, dec comment.
 	}
 	p := map[string]any{"lang": n.Lang, "published": dec.Action == comment.ActionApprove,
 		"article_url": c.ArticleURL, "article_title": articleTitle(c), "excerpt": excerpt(c.Body)}
-	if dec.Action == comment.ActionReject {
+	if dec.Action == comment.ActionRemove {
+		p["removed"] = true
+	}
+	if dec.Action == comment.ActionReject || dec.Action == comment.ActionRemove {
 		p["reason"] = string(dec.Reason)
 		if dec.ShareNote && dec.Note != "" {
 			p["note"] = dec.Note
 		}
-		// A rejection can be appealed once (the lifecycle's rule); spam is
-		// told as a rejection like any other.
+		// A rejection or a removal can be appealed once (the lifecycle's
+		// rule); spam is told as a rejection like any other.
 		p["appeal"] = true
 	}
 	return comment.OutboxItem{Kind: comment.OutboxEmail, Topic: "decision", SiteID: c.SiteID, CommentID: c.ID,

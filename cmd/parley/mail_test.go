@@ -281,8 +281,26 @@ func TestMailEndToEnd(t *testing.T) {
 	if n := len(smtp.Messages()); n != 7 {
 		t.Errorf("%d messages in all, want 7", n)
 	}
+	// A published comment taken down: its author, who asked for decisions,
+	// hears that it was removed, why, the note shared, and may appeal.
+	decide(hal, "remove", map[string]any{"reason": "legal", "note": "A court order names this comment.", "share_note": true})
+	removed := smtp.Wait(8, 15*time.Second)[7]
+	if rt := removed.Text(); removed.To[0] != "hal@example.com" || removed.Subject() != "Your comment was removed: The talks" ||
+		!strings.Contains(rt, "was removed by a moderator") || !strings.Contains(rt, "legal reasons") ||
+		!strings.Contains(rt, "A court order names this comment.") || !strings.Contains(removed.HTML(), "legal reasons") {
+		t.Fatalf("removal notice to %v: %q\n%s", removed.To, removed.Subject(), rt)
+	}
+	if code, page := getPage(t, linkIn(t, removed.Text(), "/mail/appeal")); code != 200 || !strings.Contains(page, "<textarea") {
+		t.Errorf("the removal's appeal page: %d\n%s", code, page)
+	}
+	// Marked sent just after the server took it.
 	var backlog int
-	sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&backlog)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		sq.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&backlog)
+		if backlog == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if backlog != 0 {
 		t.Errorf("%d items still in the outbox", backlog)
 	}
