@@ -120,6 +120,7 @@ func (h *Handler) routes() []Route {
 		{Method: "GET", Pattern: "/admin/comments/{id}", handler: h.commentPage},
 		{Method: "POST", Pattern: "/admin/comments/{id}/remove", handler: h.remove},
 		{Method: "POST", Pattern: "/admin/comments/{id}/feature", handler: h.feature},
+		{Method: "POST", Pattern: "/admin/comments/{id}/unfeature", handler: h.unfeature},
 		{Method: "POST", Pattern: "/admin/comments/{id}/reply", handler: h.staffReply},
 		{Method: "POST", Pattern: "/admin/comments/{id}/restore", handler: h.restore},
 		{Method: "POST", Pattern: "/admin/comments/{id}/reports/dismiss", handler: h.dismissReports},

@@ -258,6 +258,15 @@ func (h *Handler) ruleFilter(r *http.Request, d *queueData, q *comment.QueueQuer
 // feature features a published comment among its article's editors'
 // picks, audited under the moderator's name.
 func (h *Handler) feature(w http.ResponseWriter, r *http.Request, s *session) error {
+	return h.setFeatured(w, r, s, true)
+}
+
+// unfeature takes a comment out of the editors' picks.
+func (h *Handler) unfeature(w http.ResponseWriter, r *http.Request, s *session) error {
+	return h.setFeatured(w, r, s, false)
+}
+
+func (h *Handler) setFeatured(w http.ResponseWriter, r *http.Request, s *session, featured bool) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -265,10 +274,10 @@ func (h *Handler) feature(w http.ResponseWriter, r *http.Request, s *session) er
 	if err := h.mayDecide(r, s, id); err != nil {
 		return err
 	}
-	c, err := h.Desk.Feature(r.Context(), id, true, s.Moderator.Name)
+	c, err := h.Desk.Feature(r.Context(), id, featured, s.Moderator.Name)
 	if err != nil {
 		return err
 	}
-	done(w, r, map[string]any{"id": c.ID, "featured": true})
+	done(w, r, map[string]any{"id": c.ID, "featured": featured})
 	return nil
 }

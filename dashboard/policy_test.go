@@ -112,4 +112,17 @@ func TestFeatureFromQueue(t *testing.T) {
 	if len(entries) != 1 || entries[0].Moderator != "ann" {
 		t.Errorf("audit = %+v", entries)
 	}
+	// And takes it back.
+	if !strings.Contains(page, `action="/admin/comments/`+strconv.FormatInt(id, 10)+`/unfeature"`) {
+		t.Fatal("the Approved queue has no button to take a pick back")
+	}
+	if code, body, _ := mod.post("/admin/comments/"+strconv.FormatInt(id, 10)+"/unfeature", nil, true); code != 200 {
+		t.Fatalf("unfeature: %d %s", code, body)
+	}
+	if picks, err := e.store.Picks(ctx, "news", c.ArticleURL); err != nil || len(picks) != 0 {
+		t.Errorf("picks after taking it back = %+v, %v", picks, err)
+	}
+	if entries, _ := e.store.Audit(ctx, comment.AuditFilter{CommentID: id, Action: comment.ActionUnfeature}); len(entries) != 1 || entries[0].Moderator != "ann" {
+		t.Errorf("unfeature audit = %+v", entries)
+	}
 }
