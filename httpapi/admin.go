@@ -214,6 +214,9 @@ type QueueItem struct {
 	// SSOSub is the newsroom account a signed-in subscriber's comment was
 	// posted under.
 	SSOSub string `json:"sso_sub,omitempty"`
+	// StaffBy is the moderator who wrote a staff comment (published as
+	// the newsroom's, with the Staff badge).
+	StaffBy string `json:"staff_by,omitempty"`
 	// Holds are the rules that held it, each with what it saw.
 	Holds []comment.Hold `json:"holds"`
 }
@@ -251,6 +254,7 @@ func NewQueueItem(c comment.Comment) QueueItem {
 	}
 	it.RevisionOf = c.RevisionOf
 	it.SSOSub = c.SSOSub
+	it.StaffBy = c.StaffBy
 	it.Holds = c.Holds
 	if it.Holds == nil {
 		it.Holds = []comment.Hold{}

@@ -80,6 +80,22 @@ func TestStaffComments(t *testing.T) {
 	if len(entries) != 1 || entries[0].Moderator != "ann" || entries[0].Action != comment.ActionApprove {
 		t.Errorf("audit = %+v", entries)
 	}
+	// The admin queue says who wrote a staff comment, and nothing for a
+	// reader's.
+	var approved struct {
+		Items []struct {
+			ID      int64  `json:"id"`
+			StaffBy string `json:"staff_by"`
+		} `json:"items"`
+	}
+	e.admin("GET", "/api/v1/admin/queue?site=news&status=approved", nil, &approved)
+	staffBy := map[int64]string{}
+	for _, it := range approved.Items {
+		staffBy[it.ID] = it.StaffBy
+	}
+	if staffBy[item.ID] != "ann" || staffBy[reply.ID] != "ann" || staffBy[reader.ID] != "" {
+		t.Errorf("staff_by in the approved queue: %v (staff %d and %d, reader %d)", staffBy, item.ID, reply.ID, reader.ID)
+	}
 
 	for _, c := range []struct {
 		body  map[string]any
