@@ -1,0 +1,40 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/comment"
+	"github.com/parleyhq/parley/store/postgres"
+	"github.com/parleyhq/parley/store/postgres/pgtest"
+)
+
+// Migration 0100 turns the old mode auto_approve_trusted into trusted, on
+// PostgreSQL as on SQLite (TestMigrateAutoApproveTrusted there).
+func TestMigrateAutoApproveTrusted(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := open(t, url)
+	if err := s.CreateSite(ctx, comment.Site{ID: "news", Origins: []string{"https://news.example"}, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the schema before 0100, with a site in the old mode.
+	for _, q := range []string{`DROP INDEX comments_commenter_recent`, `DROP INDEX comments_address_recent`, `DROP INDEX comments_site_recent`,
+		`ALTER TABLE comments DROP COLUMN holds`, `DELETE FROM schema_migrations WHERE version = 100`,
+		`UPDATE sites SET mode = 'auto_approve_trusted'`} {
+		if _, err := s.Pool().Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	site, err := s.Site(ctx, "news")
+	if err != nil || site.Mode != comment.ModeTrusted {
+		t.Errorf("mode after migration = %q, %v; want trusted", site.Mode, err)
+	}
+}
