@@ -296,6 +296,9 @@ const (
 	ActionCloseArticle Action = "close_article"
 	ActionOpenArticle  Action = "open_article"
 	ActionSetTitle     Action = "set_title"
+	// ActionCanonical moves an article to the canonical URL its page names;
+	// Target is the old URL, Note the canonical one.
+	ActionCanonical Action = "canonical"
 )
 
 // Decision is a moderator's verdict on one comment.

@@ -155,6 +155,16 @@ type ArticleChange struct {
 	At        time.Time
 }
 
+// ArticleCanonical says that an article's page names another URL as its
+// canonical one (an AMP or print page names the article's own).
+type ArticleCanonical struct {
+	SiteID    string
+	URL       string
+	Canonical string
+	Moderator string
+	At        time.Time
+}
+
 // LifecycleStore holds what happens to a comment after it is sent. Every
 // method writes its audit entry in the same transaction as its change.
 type LifecycleStore interface {
@@ -194,6 +204,18 @@ type LifecycleStore interface {
 	// ChangeArticle closes, opens or retitles an article and audits it with
 	// the article's URL as Target; CodeNotFound.
 	ChangeArticle(ctx context.Context, ch ArticleChange) (Article, error)
+	// CanonicalizeArticle records that an article's URL is an alias of the
+	// canonical URL its page names, and moves the article there in the same
+	// transaction: renamed when no article has the canonical URL, else its
+	// comments (and imported sources) join the canonical article, whose
+	// approved count grows by theirs, and it is deleted. Aliases that named
+	// URL now name Canonical, and an alias of Canonical itself is dropped.
+	// Audited as canonical with URL as Target and Canonical as Note.
+	// Returns the article at Canonical. CodeInvalid when the two are equal;
+	// CodeNotFound when no article has URL (nothing is recorded).
+	CanonicalizeArticle(ctx context.Context, ch ArticleCanonical) (Article, error)
+	// ArticleAliases returns a site's aliases: URL → canonical URL.
+	ArticleAliases(ctx context.Context, siteID string) (map[string]string, error)
 	// AddressBan returns the ban holding an address hash on a site at now;
 	// CodeNotFound when none.
 	AddressBan(ctx context.Context, siteID string, ipHash []byte, now time.Time) (AddressBan, error)

@@ -26,7 +26,7 @@ var auditActions = []comment.Action{
 	comment.ActionAppeal, comment.ActionUphold, comment.ActionOverturn,
 	comment.ActionBan, comment.ActionTrust, comment.ActionClearStanding,
 	comment.ActionFeature, comment.ActionUnfeature,
-	comment.ActionCloseArticle, comment.ActionOpenArticle, comment.ActionSetTitle,
+	comment.ActionCloseArticle, comment.ActionOpenArticle, comment.ActionSetTitle, comment.ActionCanonical,
 	comment.ActionSetPolicy, comment.ActionDataExport, comment.ActionDataErase,
 }
 

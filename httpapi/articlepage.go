@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -39,11 +40,13 @@ func newArticlePages(client *http.Client) *articlePages {
 	return &articlePages{client: client, slots: make(chan struct{}, articleFetchAtOnce), seen: map[string]bool{}}
 }
 
-// articleTitleLater reads an article's title from its page in the
-// background unless the article already has a verified title. It never
-// runs on the submission's path, fetches only from the site's own origins,
-// and gives up at a timeout or size cap; failing, the commenter's title
-// stays unverified (shown to moderators only).
+// articleTitleLater reads an article's title and canonical link from its
+// page in the background unless the article already has a verified title.
+// It never runs on the submission's path, fetches only from the site's own
+// origins, and gives up at a timeout or size cap; failing, the commenter's
+// title stays unverified (shown to moderators only). When the page names
+// another URL of the site's origins as canonical, the article moves there
+// (see desk.CanonicalizeArticle) and the title is set on the canonical one.
 func (s *Server) articleTitleLater(site comment.Site, url string) {
 	if s.pages == nil {
 		return
@@ -80,52 +83,80 @@ func (s *Server) articleTitleLater(site comment.Site, url string) {
 		if err != nil || a.TitleVerified {
 			return
 		}
-		title, err := s.pages.title(ctx, url)
+		page, err := s.pages.read(ctx, url, site)
 		if err != nil {
-			s.Logger.Info("reading an article's title failed", "site", site.ID, "err", err)
+			s.Logger.Info("reading an article's page failed", "site", site.ID, "err", err)
 			return
 		}
-		if title == "" {
+		if page.Canonical != "" && page.Canonical != url {
+			a, err = s.Desk.CanonicalizeArticle(ctx, comment.ArticleCanonical{SiteID: site.ID, URL: url, Canonical: page.Canonical, Moderator: "article-page"})
+			if err != nil {
+				s.Logger.Warn("moving an article to its canonical URL failed", "site", site.ID, "err", err)
+				return
+			}
+		}
+		if page.Title == "" || a.TitleVerified {
 			return
 		}
-		if _, err := s.Desk.ChangeArticle(ctx, comment.ArticleChange{SiteID: site.ID, URL: url, Title: &title, Moderator: "article-page"}); err != nil {
+		if _, err := s.Desk.ChangeArticle(ctx, comment.ArticleChange{SiteID: site.ID, URL: a.URL, Title: &page.Title, Moderator: "article-page"}); err != nil {
 			s.Logger.Warn("storing an article's title failed", "site", site.ID, "err", err)
 		}
 	}()
 }
 
-// title fetches a page and returns its og:title, else its <title>.
-func (p *articlePages) title(ctx context.Context, url string) (string, error) {
+// read fetches an article's page and reads it (see ReadArticlePage).
+func (p *articlePages) read(ctx context.Context, url string, site comment.Site) (ArticlePage, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
-		return "", err
+		return ArticlePage{}, err
 	}
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("User-Agent", "Parley (article title)")
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return "", err
+		return ArticlePage{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", &comment.Error{Code: comment.CodeUnavailable, Message: "the article page answered " + resp.Status}
+		return ArticlePage{}, &comment.Error{Code: comment.CodeUnavailable, Message: "the article page answered " + resp.Status}
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "html") {
-		return "", &comment.Error{Code: comment.CodeUnavailable, Message: "the article page is not HTML: " + ct}
+		return ArticlePage{}, &comment.Error{Code: comment.CodeUnavailable, Message: "the article page is not HTML: " + ct}
 	}
-	return PageTitle(io.LimitReader(resp.Body, articleFetchBytes)), nil
+	return ReadArticlePage(io.LimitReader(resp.Body, articleFetchBytes), url, site), nil
+}
+
+// ArticlePage is what the server reads from an article's page.
+type ArticlePage struct {
+	// Title is the og:title, else the <title>, trimmed and cut to
+	// MaxTitleRunes; "" when the page has neither.
+	Title string
+	// Canonical is the page's <link rel="canonical"> href, resolved against
+	// the page's URL and normalized as a submitted article URL is; "" when
+	// the page has none, or it is not an http(s) URL on one of the site's
+	// origins.
+	Canonical string
 }
 
 // PageTitle reads an HTML page's og:title, else its <title>, trimmed and
 // cut to MaxTitleRunes; "" when it has neither.
 func PageTitle(r io.Reader) string {
+	return ReadArticlePage(r, "", comment.Site{}).Title
+}
+
+// ReadArticlePage reads an HTML page's title and canonical link (both in
+// its head) in one pass; pageURL is where it was fetched from.
+func ReadArticlePage(r io.Reader, pageURL string, site comment.Site) ArticlePage {
 	z := html.NewTokenizer(r)
-	var og, title string
+	var og, title, canonical string
+	done := func() ArticlePage {
+		return ArticlePage{Title: cleanTitle(og, title), Canonical: canonicalURL(canonical, pageURL, site)}
+	}
 	inTitle := false
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return cleanTitle(og, title)
+			return done()
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
 			switch tok.Data {
@@ -142,10 +173,24 @@ func PageTitle(r io.Reader) string {
 				if prop == "og:title" && og == "" {
 					og = content
 				}
+			case "link":
+				var rel, href string
+				for _, a := range tok.Attr {
+					switch a.Key {
+					case "rel":
+						rel = a.Val
+					case "href":
+						href = a.Val
+					}
+				}
+				isCanonical := slices.ContainsFunc(strings.Fields(rel), func(r string) bool { return strings.EqualFold(r, "canonical") })
+				if isCanonical && canonical == "" {
+					canonical = strings.TrimSpace(href)
+				}
 			case "title":
 				inTitle = title == ""
 			case "body":
-				return cleanTitle(og, title)
+				return done()
 			}
 		case html.TextToken:
 			if inTitle {
@@ -155,10 +200,32 @@ func PageTitle(r io.Reader) string {
 			if tn, _ := z.TagName(); string(tn) == "title" {
 				inTitle = false
 			} else if string(tn) == "head" {
-				return cleanTitle(og, title)
+				return done()
 			}
 		}
 	}
+}
+
+// canonicalURL resolves a canonical link's href against the page's URL and
+// normalizes it, or returns "" unless it is an http(s) URL a comment could
+// be posted under: on one of the site's origins, within MaxURLBytes.
+func canonicalURL(href, pageURL string, site comment.Site) string {
+	if href == "" || pageURL == "" {
+		return ""
+	}
+	base, err := neturl.Parse(pageURL)
+	if err != nil {
+		return ""
+	}
+	ref, err := neturl.Parse(href)
+	if err != nil {
+		return ""
+	}
+	abs := NormalizeArticleURL(base.ResolveReference(ref).String(), site.TrackingParams)
+	if len(abs) > MaxURLBytes || checkText(abs, false) != "" || !validHTTPURL(abs) || !slices.Contains(site.Origins, mustOrigin(abs)) {
+		return ""
+	}
+	return abs
 }
 
 func cleanTitle(og, title string) string {

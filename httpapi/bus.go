@@ -13,7 +13,11 @@ type Bus = desk.Bus
 const (
 	NoticeThread = desk.NoticeThread
 	NoticeReset  = desk.NoticeReset
+	NoticeAlias  = desk.NoticeAlias
 )
+
+// AliasNotice names the site whose article aliases changed.
+type AliasNotice = desk.AliasNotice
 
 // ThreadNotice names the article whose thread changed.
 type ThreadNotice = desk.ThreadNotice
@@ -37,7 +41,13 @@ func (s *Server) onNotice(kind string, payload json.RawMessage) {
 		if err := json.Unmarshal(payload, &n); err == nil {
 			s.siteChangedHere(n.Site)
 		}
+	case NoticeAlias:
+		var n AliasNotice
+		if err := json.Unmarshal(payload, &n); err == nil {
+			s.aliases.drop(n.Site)
+		}
 	case NoticeReset:
+		s.aliases.reset()
 		s.sites.reset()
 		s.threads.reset()
 	}

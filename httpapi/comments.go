@@ -310,6 +310,9 @@ func (s *Server) submitComment(w http.ResponseWriter, r *http.Request) error {
 		return comment.Invalid(errs...)
 	}
 	req.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
+	if req.ArticleURL, err = s.aliases.resolve(ctx, s.Store, site.ID, req.ArticleURL); err != nil {
+		return err
+	}
 	if err := s.Desk.CheckAutoClose(ctx, *site, req.ArticleURL); err != nil {
 		return err
 	}

@@ -96,6 +96,7 @@ type Server struct {
 	render  *Renderer
 	threads *threadCache
 	sites   *siteCache
+	aliases *aliasCache
 	submit  Limiter
 	checks  Limiter
 	logins  loginLimits
@@ -152,6 +153,7 @@ func New(cfg Config) *Server {
 		render:  NewRenderer(),
 		threads: newThreadCache(cfg.ThreadCacheBytes),
 		sites:   newSiteCache(),
+		aliases: newAliasCache(),
 		// A reader may post a burst of 10 comments, then one every 6 seconds.
 		submit: newLimiter(cfg, "submit", 10, 6*time.Second),
 		// The form checks as the reader pauses typing: 30, then one every 2 seconds.

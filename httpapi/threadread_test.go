@@ -19,7 +19,12 @@ import (
 // countingStore counts the reads that a thread request may make.
 type countingStore struct {
 	comment.Store
-	sites, threads atomic.Int64
+	sites, threads, aliases atomic.Int64
+}
+
+func (s *countingStore) ArticleAliases(ctx context.Context, siteID string) (map[string]string, error) {
+	s.aliases.Add(1)
+	return s.Store.ArticleAliases(ctx, siteID)
 }
 
 func (s *countingStore) Site(ctx context.Context, id string) (comment.Site, error) {
@@ -53,7 +58,8 @@ func rawGet(t *testing.T, base, query, encoding string) (*http.Response, []byte)
 }
 
 // A cached thread is served without touching the database: neither the
-// site nor the thread is read again until a change drops them.
+// site, nor its article aliases, nor the thread is read again until a
+// change drops them.
 func TestThreadCacheHitQueriesNothing(t *testing.T) {
 	var cs *countingStore
 	e := newEnv(t, func(c *httpapi.Config) {
@@ -64,13 +70,16 @@ func TestThreadCacheHitQueriesNothing(t *testing.T) {
 	e.admin("POST", fmt.Sprintf("/api/v1/admin/comments/%d/approve", a.ID), nil, nil)
 	_, first := rawGet(t, e.srv.URL, threadQuery(""), "")
 	sites, threads := cs.sites.Load(), cs.threads.Load()
+	if cs.aliases.Load() != 1 {
+		t.Errorf("the site's aliases were read %d times, want once", cs.aliases.Load())
+	}
 	for range 5 {
 		if _, body := rawGet(t, e.srv.URL, threadQuery(""), ""); !bytes.Equal(body, first) {
 			t.Fatal("a cached read differs from the first")
 		}
 	}
-	if cs.sites.Load() != sites || cs.threads.Load() != threads {
-		t.Errorf("cache hits queried the store: sites %d→%d, threads %d→%d", sites, cs.sites.Load(), threads, cs.threads.Load())
+	if cs.sites.Load() != sites || cs.threads.Load() != threads || cs.aliases.Load() != 1 {
+		t.Errorf("cache hits queried the store: sites %d→%d, threads %d→%d, aliases 1→%d", sites, cs.sites.Load(), threads, cs.threads.Load(), cs.aliases.Load())
 	}
 
 	// A site change heard on the Bus drops the cached site: the next read

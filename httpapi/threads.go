@@ -140,6 +140,11 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pageURL = NormalizeArticleURL(pageURL, site.TrackingParams)
+	// An alias (an AMP or print URL whose page names another as canonical)
+	// reads the canonical article's thread; the aliases are in memory.
+	if pageURL, err = s.aliases.resolve(r.Context(), s.Store, siteID, pageURL); err != nil {
+		return err
+	}
 	if sort == "" {
 		sort = site.Policy.DefaultSortOrOldest()
 	}

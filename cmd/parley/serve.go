@@ -55,7 +55,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, e env) {
 	fs.StringVar(&c.baseURL, "base-url", e.getenv("PARLEY_BASE_URL"), "public URL of this server, e.g. https://comments.example (env PARLEY_BASE_URL); default http://ADDR")
 	fs.StringVar(&c.logLevel, "log-level", envOr(e, "PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (env PARLEY_LOG_LEVEL)")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "switch every rate limit off (load tests and benchmarks only)")
-	fs.BoolVar(&c.fetchArticles, "fetch-articles", true, "read each new article's title (og:title, else <title>) from its page on the site's own origins, in the background; off, commenters' titles stay unpublished until a moderator sets one")
+	fs.BoolVar(&c.fetchArticles, "fetch-articles", true, "read each new article's title (og:title, else <title>) and canonical link (moving a comment under another URL to the canonical article) from its page on the site's own origins, in the background; off, commenters' titles stay unpublished until a moderator sets one")
 	if v := e.getenv("PARLEY_TRUSTED_PROXIES"); v != "" {
 		if err := c.addTrustedProxy(v); err != nil {
 			c.configErr = usagef("PARLEY_TRUSTED_PROXIES: %v", err)

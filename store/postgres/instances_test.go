@@ -256,6 +256,63 @@ func TestTwoInstancesArticleClosed(t *testing.T) {
 	}
 }
 
+// An article moved to its canonical URL on A (as the background page read
+// does) is served under its old URL by B at once, though B had read the
+// old URL's thread and the site's aliases before; and a comment sent to B
+// under the old URL joins the canonical article.
+func TestTwoInstancesArticleAlias(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(t, false), c.start(t, false)
+	hearEachOther(t, a, b)
+	const amp = siteOrigin + "/amp/2026/talks"
+	post := func(in *instance, u, body string) int64 {
+		t.Helper()
+		var out struct {
+			ID int64 `json:"id"`
+		}
+		if code := in.call("POST", "/api/v1/comments", map[string]any{"site": "news", "article_url": u, "article_title": "Talks",
+			"name": "Ada", "email": "ada@example.com", "body": body}, &out); code != 202 {
+			t.Fatalf("submit: %d", code)
+		}
+		if code := in.call("POST", fmt.Sprintf("/api/v1/admin/comments/%d/approve", out.ID), nil, nil); code != 200 {
+			t.Fatalf("approve: %d", code)
+		}
+		return out.ID
+	}
+	type thread struct {
+		Article struct {
+			URL string `json:"url"`
+		} `json:"article"`
+		Comments []struct {
+			ID int64 `json:"id"`
+		} `json:"comments"`
+	}
+	read := func(in *instance, u string) thread {
+		t.Helper()
+		var th thread
+		if code := in.call("GET", "/api/v1/threads?site=news&url="+url.QueryEscape(u), nil, &th); code != 200 {
+			t.Fatalf("thread: %d", code)
+		}
+		return th
+	}
+	first := post(a, articleURL, "On the article itself.")
+	second := post(a, amp, "From the AMP page.")
+	if th := read(b, amp); th.Article.URL != amp || len(th.Comments) != 1 {
+		t.Fatalf("B's AMP thread before the move = %+v", th)
+	}
+	if _, err := a.api.Desk.CanonicalizeArticle(context.Background(), comment.ArticleCanonical{SiteID: "news", URL: amp, Canonical: articleURL, Moderator: "article-page"}); err != nil {
+		t.Fatal(err)
+	}
+	th := read(b, amp)
+	if th.Article.URL != articleURL || len(th.Comments) != 2 || th.Comments[0].ID != first || th.Comments[1].ID != second {
+		t.Fatalf("B's thread under the AMP URL after the move = %+v, want the canonical thread with both", th)
+	}
+	third := post(b, amp, "From the AMP page, through B.")
+	if th := read(a, articleURL); len(th.Comments) != 3 || th.Comments[2].ID != third {
+		t.Errorf("canonical thread on A = %+v, want the comment sent to B under the AMP URL", th)
+	}
+}
+
 // The submission limit (a burst of 10 per address) holds across
 // instances: alternating between A and B does not double it.
 func TestTwoInstancesShareRateLimits(t *testing.T) {

@@ -22,6 +22,8 @@ var lifecycleTests = []struct {
 	{"Reports", testReports},
 	{"Appeals", testAppeals},
 	{"ChangeArticleAudited", testChangeArticle},
+	{"CanonicalizeArticle", testCanonicalizeArticle},
+	{"CanonicalizeImported", testCanonicalizeImported},
 	{"BanHoldsAddress", testBanAddress},
 	{"LifecycleSiteSettings", testLifecycleSettings},
 	{"LifecycleAudited", testLifecycleAudited},
