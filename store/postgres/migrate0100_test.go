@@ -20,7 +20,7 @@ func TestMigrateAutoApproveTrusted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to the schema before 0100, with a site in the old mode.
-	for _, q := range []string{`DROP INDEX comments_commenter_recent`, `DROP INDEX comments_address_recent`, `DROP INDEX comments_site_recent`,
+	for _, q := range []string{`DROP INDEX comments_pending_holds`, `DELETE FROM schema_migrations WHERE version = 106`, `DROP INDEX comments_commenter_recent`, `DROP INDEX comments_address_recent`, `DROP INDEX comments_site_recent`,
 		`ALTER TABLE comments DROP COLUMN holds`, `DELETE FROM schema_migrations WHERE version = 100`,
 		`UPDATE sites SET mode = 'auto_approve_trusted'`} {
 		if _, err := s.Pool().Exec(ctx, q); err != nil {

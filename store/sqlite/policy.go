@@ -62,10 +62,26 @@ func (s *Store) RecentComments(ctx context.Context, q comment.RecentQuery) ([]co
 	return out, storeErr(rows.Err(), "Comment")
 }
 
-// HoldCounts counts the pending comments per rule that held them.
+// HoldCounts counts the pending comments per rule that held them. The
+// pending comments' holds are read from their own partial index
+// (comments_pending_holds, which SQLite's planner would pass over without
+// statistics) and grouped by their text, so each distinct list of holds is
+// decoded once: the queue asks this on every page, and reading the rows
+// and decoding each comment's holds was two thirds of a queue page.
 func (s *Store) HoldCounts(ctx context.Context, siteID string) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT holds FROM comments
-		WHERE (? = '' OR site_id = ?) AND status = 'pending' AND holds <> '[]'`, siteID, siteID)
+	query := `SELECT holds, count(*) FROM comments INDEXED BY comments_pending_holds
+		WHERE site_id = ? AND status = 'pending' AND holds <> '[]' GROUP BY holds`
+	args := []any{siteID}
+	if siteID == "" {
+		query = `SELECT holds, count(*) FROM comments INDEXED BY comments_pending_holds
+		WHERE status = 'pending' AND holds <> '[]' GROUP BY holds`
+		args = nil
+	}
+	st, err := s.readStmt(ctx, query)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}
@@ -73,7 +89,8 @@ func (s *Store) HoldCounts(ctx context.Context, siteID string) (map[string]int, 
 	counts := map[string]int{}
 	for rows.Next() {
 		var raw string
-		if err := rows.Scan(&raw); err != nil {
+		var n int
+		if err := rows.Scan(&raw, &n); err != nil {
 			return nil, storeErr(err, "Comment")
 		}
 		var hs []comment.Hold
@@ -84,7 +101,7 @@ func (s *Store) HoldCounts(ctx context.Context, siteID string) (map[string]int, 
 		for _, h := range hs {
 			if !seen[h.Rule] {
 				seen[h.Rule] = true
-				counts[h.Rule]++
+				counts[h.Rule] += n
 			}
 		}
 	}
