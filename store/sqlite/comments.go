@@ -301,12 +301,15 @@ func threadRootsSQL(sort comment.Sort, after bool) string {
 	return q + ` ORDER BY c.created_at ` + dir + `, c.id ` + dir + ` LIMIT ?`
 }
 
-func threadRepliesSQL(roots int) string {
-	return `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
+// threadRepliesSQL reads the replies under the roots given as one JSON
+// array of IDs, so that its text is one whatever their number (and
+// prepared once).
+const threadRepliesSQL = `SELECT ` + commentCols + ` FROM comments c JOIN articles a ON a.id = c.article_id
 		WHERE c.article_id = ? AND c.status IN ('approved', 'removed', 'deleted') AND c.revision_of IS NULL
-		AND c.root_id IN (?` + strings.Repeat(", ?", roots-1) + `)
+		AND c.root_id IN (SELECT value FROM json_each(?))
 		ORDER BY c.created_at, c.id`
-}
+
+const threadArticleSQL = `SELECT ` + articleCols + ` FROM articles WHERE site_id = ? AND url = ?`
 
 // Thread returns a page of an article's approved comments.
 func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thread, error) {
@@ -317,12 +320,27 @@ func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thre
 	if q.Sort == "" {
 		q.Sort = comment.SortOldest
 	}
+	// Every statement is prepared before the transaction holds one of the
+	// read pool's connections: preparing takes another, and with every
+	// connection held by a transaction waiting to prepare, none would come.
+	articleQ, err := s.readStmt(ctx, threadArticleSQL)
+	if err != nil {
+		return t, storeErr(err, "Article")
+	}
+	rootsQ, err := s.readStmt(ctx, threadRootsSQL(q.Sort, !q.After.IsZero()))
+	if err != nil {
+		return t, storeErr(err, "Comment")
+	}
+	repliesQ, err := s.readStmt(ctx, threadRepliesSQL)
+	if err != nil {
+		return t, storeErr(err, "Comment")
+	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return t, storeErr(err, "Thread")
 	}
 	defer tx.Rollback()
-	t.Article, err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE site_id = ? AND url = ?`, q.SiteID, q.URL))
+	t.Article, err = scanArticle(tx.StmtContext(ctx, articleQ).QueryRowContext(ctx, q.SiteID, q.URL))
 	if err == sql.ErrNoRows {
 		return comment.Thread{Article: comment.Article{SiteID: q.SiteID, URL: q.URL}}, nil
 	}
@@ -338,7 +356,7 @@ func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thre
 	if q.Sort == comment.SortFeatured {
 		t.Roots, t.Next, err = featuredRoots(ctx, tx, t.Article.ID, q.After, q.Limit)
 	} else {
-		t.Roots, err = queryComments(ctx, tx, threadRootsSQL(q.Sort, !q.After.IsZero()), args...)
+		t.Roots, err = txComments(ctx, tx, rootsQ, args...)
 	}
 	if err != nil {
 		return t, err
@@ -351,11 +369,12 @@ func (s *Store) Thread(ctx context.Context, q comment.ThreadQuery) (comment.Thre
 	if len(t.Roots) == 0 {
 		return t, nil
 	}
-	args = []any{t.Article.ID}
-	for _, r := range t.Roots {
-		args = append(args, r.ID)
+	ids := make([]int64, len(t.Roots))
+	for i, r := range t.Roots {
+		ids[i] = r.ID
 	}
-	t.Replies, err = queryComments(ctx, tx, threadRepliesSQL(len(t.Roots)), args...)
+	rootIDs, _ := json.Marshal(ids)
+	t.Replies, err = txComments(ctx, tx, repliesQ, t.Article.ID, string(rootIDs))
 	return t, err
 }
 
@@ -364,6 +383,22 @@ func queryComments(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}
+	return scanComments(rows)
+}
+
+// txComments is queryComments with a statement prepared once (readStmt,
+// before tx began: see Thread) run in tx, a read transaction on the read
+// pool: the thread, queue and picks reads, whose long statements took most
+// of a thread's rendering to parse.
+func txComments(ctx context.Context, tx *sql.Tx, st *sql.Stmt, args ...any) ([]comment.Comment, error) {
+	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	return scanComments(rows)
+}
+
+func scanComments(rows *sql.Rows) ([]comment.Comment, error) {
 	defer rows.Close()
 	var out []comment.Comment
 	for rows.Next() {
@@ -424,12 +459,16 @@ func (s *Store) Queue(ctx context.Context, q comment.QueueQuery) ([]comment.Comm
 		args = append(args, f, f, micro(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit)
+	st, err := s.readStmt(ctx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly, q.Rule != ""))
+	if err != nil {
+		return nil, storeErr(err, "Queue")
+	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, storeErr(err, "Queue")
 	}
 	defer tx.Rollback()
-	return queryComments(ctx, tx, queueSearchSQL(q.SiteID != "", !q.After.IsZero(), q.Search != "", q.FlaggedOnly, q.Rule != ""), args...)
+	return txComments(ctx, tx, st, args...)
 }
 
 // CountByStatus counts comments per status, from the trigger-kept counts.

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/parleyhq/parley/comment"
 )
@@ -39,14 +38,18 @@ func (s *Store) SetFeatured(ctx context.Context, ch comment.FeatureChange) (comm
 	return c, storeErr(tx.Commit(), "Comment")
 }
 
-// Picks returns an article's featured comments still approved.
+// Picks returns an article's featured comments still approved: one
+// statement, prepared once, as every thread's first page asks it.
 func (s *Store) Picks(ctx context.Context, siteID, url string) ([]comment.Comment, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	st, err := s.readStmt(ctx, `SELECT `+commentCols+` FROM comment_picks p JOIN comments c ON c.id = p.comment_id
+		JOIN articles a ON a.id = c.article_id
+		WHERE a.site_id = ? AND a.url = ? AND c.status = 'approved' ORDER BY p.featured_at DESC, c.id DESC LIMIT 20`)
 	if err != nil {
 		return nil, storeErr(err, "Comment")
 	}
-	defer tx.Rollback()
-	return queryComments(ctx, tx, `SELECT `+commentCols+` FROM comment_picks p JOIN comments c ON c.id = p.comment_id
-		JOIN articles a ON a.id = c.article_id
-		WHERE a.site_id = ? AND a.url = ? AND c.status = 'approved' ORDER BY p.featured_at DESC, c.id DESC LIMIT 20`, siteID, url)
+	rows, err := st.QueryContext(ctx, siteID, url)
+	if err != nil {
+		return nil, storeErr(err, "Comment")
+	}
+	return scanComments(rows)
 }

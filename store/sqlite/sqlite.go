@@ -289,7 +289,7 @@ func (s *Store) ExplainQueryPlan(ctx context.Context, name string) (string, erro
 	case "thread_roots":
 		query, args = threadRootsSQL(comment.SortOldest, true), []any{int64(1), int64(0), int64(0), 10}
 	case "thread_replies":
-		query, args = threadRepliesSQL(3), []any{int64(1), int64(1), int64(2), int64(3)}
+		query, args = threadRepliesSQL, []any{int64(1), "[1,2,3]"}
 	case "queue":
 		query, args = queueSQL(false, true), []any{"pending", 0, 0, 0, int64(0), int64(0), 10}
 	case "site_queue":
