@@ -295,7 +295,7 @@ func comparable(a, b string) bool {
 // the units Similarity compares.
 func Shingles(text string) []uint64 {
 	toks := Tokens(text)
-	out := make([]uint64, 0, max(len(toks)-2, len(toks)))
+	out := make([]uint64, 0, len(toks))
 	h := fnv.New64a()
 	add := func(parts ...string) {
 		h.Reset()
