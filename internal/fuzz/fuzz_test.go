@@ -42,6 +42,12 @@ func (m *memStore) Commenter(context.Context, string, []byte) (comment.Commenter
 	return comment.Commenter{}, nil
 }
 
+// ArticleAliases: no article has moved to its canonical URL here (every
+// submission resolves its URL through them).
+func (m *memStore) ArticleAliases(context.Context, string) (map[string]string, error) {
+	return nil, nil
+}
+
 // AddressBan: no address is banned here (every submission is checked).
 // TrustedNames: no trusted commenters (the look-alike check reads them).
 func (m *memStore) TrustedNames(context.Context, string) ([]comment.NameHolder, error) {
