@@ -63,6 +63,14 @@ func StaffPostFrom(ctx context.Context, store comment.Store, render *Renderer, r
 					errs = append(errs, comment.FieldError{Field: "article_url", Message: "is not on one of the site's allowed origins"})
 				default:
 					p.ArticleURL = NormalizeArticleURL(req.ArticleURL, site.TrackingParams)
+					// Under an alias, the canonical article, as for readers.
+					aliases, err := store.ArticleAliases(ctx, site.ID)
+					if err != nil {
+						return p, err
+					}
+					if canonical, ok := aliases[p.ArticleURL]; ok {
+						p.ArticleURL = canonical
+					}
 				}
 			}
 		case comment.CodeNotFound:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/comment"
@@ -116,5 +117,24 @@ func TestStaffComments(t *testing.T) {
 	}
 	if resp := e.do("POST", "/api/v1/admin/comments", map[string]any{"site": "news", "article_url": articleURL, "body": "hi"}, nil, nil); resp.StatusCode != 401 {
 		t.Errorf("without a token: %d", resp.StatusCode)
+	}
+
+	// A staff comment under a URL whose page named another as canonical
+	// goes to the canonical article, as readers' comments do.
+	amp := strings.TrimSuffix(articleURL, "/") + "/amp"
+	onAMP := validSubmission()
+	onAMP["article_url"] = amp
+	e.submit(onAMP)
+	if _, err := e.api.Desk.CanonicalizeArticle(context.Background(), comment.ArticleCanonical{SiteID: "news", URL: amp, Canonical: articleURL, Moderator: "article-page"}); err != nil {
+		t.Fatal(err)
+	}
+	var viaAlias struct {
+		ID int64 `json:"id"`
+	}
+	if resp := e.admin("POST", "/api/v1/admin/comments", map[string]any{"site": "news", "article_url": amp, "body": "Posted under the AMP address."}, &viaAlias); resp.StatusCode != 201 {
+		t.Fatalf("staff comment under an alias: %d", resp.StatusCode)
+	}
+	if c, err := e.store.Comment(context.Background(), viaAlias.ID); err != nil || c.ArticleURL != articleURL {
+		t.Errorf("staff comment under an alias stored on %q, %v; want the canonical %q", c.ArticleURL, err, articleURL)
 	}
 }
