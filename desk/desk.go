@@ -170,6 +170,16 @@ func (d *Desk) ChangeArticle(ctx context.Context, ch comment.ArticleChange) (com
 	if ch.At.IsZero() {
 		ch.At = d.Now().UTC()
 	}
+	// A URL the server learned is an alias (its page named another as
+	// canonical) changes the canonical article, whoever asks: the CLI, the
+	// API or the dashboard.
+	aliases, err := d.Store.ArticleAliases(ctx, ch.SiteID)
+	if err != nil {
+		return comment.Article{}, err
+	}
+	if canonical, ok := aliases[ch.URL]; ok {
+		ch.URL = canonical
+	}
 	a, err := d.Store.ChangeArticle(ctx, ch)
 	if err != nil {
 		return a, err
