@@ -17,14 +17,63 @@ import (
 // rule's).
 type countingStore struct {
 	comment.Store
-	siteReads atomic.Int64
+	siteReads, decisionReads atomic.Int64
 }
 
 func (s *countingStore) RecentComments(ctx context.Context, q comment.RecentQuery) ([]comment.Recent, error) {
 	if q.EmailHMAC == nil && q.IPHash == nil {
 		s.siteReads.Add(1)
 	}
+	if q.DecidedOnly {
+		s.decisionReads.Add(1)
+	}
 	return s.Store.RecentComments(ctx, q)
+}
+
+// A commenter's last decisions are read only when they have a rejection
+// among all of theirs: without one the rejection-rate rule cannot fire and
+// trust cannot be lost, so the read would change nothing.
+func TestDecisionsReadOnlyWithRejections(t *testing.T) {
+	_, s, clk := newMailDesk(t)
+	cs := &countingStore{Store: s}
+	d := desk.New(desk.Config{Store: cs, Now: clk.Now})
+	ctx := context.Background()
+	site, _ := s.Site(ctx, "news")
+	screen := func(cm comment.Commenter) moderation.Outcome {
+		t.Helper()
+		c := &comment.Comment{SiteID: "news", ArticleURL: "https://news.example/a", Body: "A fair point about the budget.",
+			EmailHMAC: []byte("eve"), CreatedAt: clk.t}
+		o, err := d.Screen(ctx, moderation.Policy{}, site, c, cm, "eve@example.com", moderation.Assessment{Score: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	screen(comment.Commenter{EmailHMAC: []byte("eve"), Approved: 12})
+	if n := cs.decisionReads.Load(); n != 0 {
+		t.Errorf("%d decision reads for a commenter never rejected, want 0", n)
+	}
+	// Rejected three times of the last four: read, and held for it.
+	for i, st := range []comment.Status{comment.StatusRejected, comment.StatusRejected, comment.StatusApproved, comment.StatusRejected} {
+		clk.t = clk.t.Add(time.Minute)
+		c := &comment.Comment{SiteID: "news", ArticleURL: "https://news.example/a", Body: "b", HTML: "<p>b</p>", EmailCipher: []byte{1},
+			EmailHMAC: []byte("eve"), Status: st, Score: -1, EditTokenHash: []byte{byte(i)}, CreatedAt: clk.t, DecidedAt: clk.t, DecidedBy: "m"}
+		if err := s.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cm, _ := s.Commenter(ctx, "news", []byte("eve"))
+	o := screen(cm)
+	if n := cs.decisionReads.Load(); n != 1 {
+		t.Errorf("%d decision reads for a commenter with rejections, want 1", n)
+	}
+	held := false
+	for _, h := range o.Holds {
+		held = held || h.Rule == comment.RuleRejectionRate
+	}
+	if !held {
+		t.Errorf("holds %+v, want the rejection rate", o.Holds)
+	}
 }
 
 const campaignText = "Everyone must write to the council today and demand that the bridge stays open for cyclists."

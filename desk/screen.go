@@ -30,7 +30,9 @@ func (d *Desk) Screen(ctx context.Context, p moderation.Policy, site comment.Sit
 		s.EmailDomain = strings.ToLower(dom)
 	}
 	var err error
-	if k := max(ps.RejectionWindowOrDefault(), ps.TrustWindowOrDefault()); k > 0 && commenter.Approved+commenter.Rejected > 0 {
+	// The last decisions matter only for the rejections among them: a
+	// commenter with none (most) needs no read.
+	if k := max(ps.RejectionWindowOrDefault(), ps.TrustWindowOrDefault()); k > 0 && commenter.Rejected > 0 {
 		s.Decisions, err = d.Store.RecentComments(ctx, comment.RecentQuery{SiteID: site.ID, EmailHMAC: c.EmailHMAC, DecidedOnly: true, Limit: k})
 		if err != nil {
 			return moderation.Outcome{}, err
