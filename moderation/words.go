@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/runes"
@@ -15,6 +16,25 @@ import (
 // NFKC (so fullwidth and ligature forms meet their plain letters), then
 // accents stripped (decompose, drop combining marks), then case folded.
 func fold(s string) string {
+	if isASCII(s) {
+		// Unicode normalisation changes no ASCII text and ASCII has no
+		// marks; folding its case is lowering it. Most comments are ASCII,
+		// and the transforms cost most of tokenising them.
+		return strings.ToLower(s)
+	}
+	return foldUnicode(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func foldUnicode(s string) string {
 	t := transform.Chain(norm.NFKC, norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {

@@ -1,7 +1,9 @@
 package moderation
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parleyhq/parley/comment"
@@ -107,4 +109,18 @@ func TestInitial(t *testing.T) {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
+}
+
+// fold's ASCII shortcut gives what the full Unicode folding gives, for
+// every ASCII byte in every position.
+func TestFoldASCIIShortcut(t *testing.T) {
+	var all strings.Builder
+	for b := 0; b < utf8.RuneSelf; b++ {
+		all.WriteByte(byte(b))
+	}
+	for _, s := range []string{all.String(), "The Council MUST resign, don't you think? WWW.Example.COM/x_y", "", "Ω is not ASCII"} {
+		if got, want := fold(s), foldUnicode(s); got != want {
+			t.Errorf("fold(%q) = %q, want %q", s, got, want)
+		}
+	}
 }
