@@ -36,6 +36,9 @@ type ExportedComment struct {
 	CreatedAt    string         `json:"created_at"`
 	DecidedAt    string         `json:"decided_at,omitempty"`
 	EditedAt     string         `json:"edited_at,omitempty"`
+	// SignedInAs is the newsroom account (the sign-in token's subject) the
+	// comment was posted under, when it was.
+	SignedInAs string `json:"signed_in_as,omitempty"`
 }
 
 // ExportedReport is a report they filed.
@@ -77,7 +80,8 @@ func NewDataExport(site string, d comment.CommenterData, now time.Time) DataExpo
 	for _, c := range d.Comments {
 		out.Comments = append(out.Comments, ExportedComment{ID: c.ID, ArticleURL: c.ArticleURL, ArticleTitle: c.ArticleTitle,
 			ParentID: c.ParentID, RevisionOf: c.RevisionOf, Name: c.AuthorName, Website: c.AuthorWebsite, Body: c.Body,
-			Status: c.Status, Reason: c.Reason, CreatedAt: timestamp(c.CreatedAt), DecidedAt: optTime(c.DecidedAt), EditedAt: optTime(c.EditedAt)})
+			Status: c.Status, Reason: c.Reason, CreatedAt: timestamp(c.CreatedAt), DecidedAt: optTime(c.DecidedAt), EditedAt: optTime(c.EditedAt),
+			SignedInAs: c.SSOSub})
 	}
 	for _, r := range d.Reports {
 		out.Reports = append(out.Reports, ExportedReport{CommentID: r.CommentID, Reason: r.Reason, Explanation: r.Explanation,
