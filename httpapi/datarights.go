@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"errors"
 	"html/template"
+	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +126,19 @@ var dataRequestAnswer = map[string]string{"status": "sent",
 // per email; the answer never says whether the email commented.
 func (s *Server) requestData(w http.ResponseWriter, r *http.Request) error {
 	var req dataRequest
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		// The reader's own form (dataRequestForm): answered with a page.
+		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
+		if err := r.ParseForm(); err != nil {
+			return badRequest("The form could not be read.")
+		}
+		req = dataRequest{Site: r.PostForm.Get("site"), Email: r.PostForm.Get("email"), Lang: r.PostForm.Get("lang")}
+		if err := s.sendDataRequest(r, req); err != nil {
+			status, msg := s.errorPage(w, r, err)
+			return renderDataRequestPage(w, status, dataRequestPageData{Site: req.Site, Email: req.Email, Lang: req.Lang, Error: msg})
+		}
+		return renderDataRequestPage(w, http.StatusAccepted, dataRequestPageData{Site: req.Site, Sent: true})
+	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -133,6 +149,16 @@ func (s *Server) requestData(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if err := s.sendDataRequest(r, req); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, dataRequestAnswer)
+	return nil
+}
+
+// sendDataRequest queues the data-request email, rate limited per client
+// address and per email.
+func (s *Server) sendDataRequest(r *http.Request, req dataRequest) error {
 	now := s.Now()
 	for _, key := range []string{"ip:" + s.rateKey(s.ClientIP(r)), "email:" + string(s.Keys.EmailHMAC(req.Email))} {
 		ok, wait, err := s.dataRequests.Allow(r.Context(), key, now)
@@ -143,12 +169,92 @@ func (s *Server) requestData(w http.ResponseWriter, r *http.Request) error {
 			return comment.TooMany("data requests", wait)
 		}
 	}
-	if _, err := s.Desk.RequestData(r.Context(), s.Keys, s.BaseURL, req.Site, req.Email, req.Lang); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, dataRequestAnswer)
-	return nil
+	_, err := s.Desk.RequestData(r.Context(), s.Keys, s.BaseURL, req.Site, req.Email, req.Lang)
+	return err
 }
+
+// dataRequestForm is the page a newsroom links for its readers ("your
+// data"): an email field for one site; sending it posts the form to
+// POST /api/v1/data-requests, which answers with a page.
+func (s *Server) dataRequestForm(w http.ResponseWriter, r *http.Request) error {
+	site := r.URL.Query().Get("site")
+	if _, err := s.Store.Site(r.Context(), site); err != nil {
+		if comment.ErrorCode(err) != comment.CodeNotFound {
+			return err
+		}
+		return renderDataRequestPage(w, http.StatusNotFound, dataRequestPageData{Error: "This page needs the name of one of this server's sites (?site=…)."})
+	}
+	lang := "en"
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "fr") {
+		lang = "fr"
+	}
+	return renderDataRequestPage(w, http.StatusOK, dataRequestPageData{Site: site, Lang: lang})
+}
+
+// errorPage gives an error's status and the line a page shows for it: the
+// message, then each field named with what is wrong with it.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status, he.detail
+	}
+	status := statusOf[comment.ErrorCode(err)]
+	if status == 0 || status >= 500 {
+		s.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		return status, "Something went wrong on our side; please try again in a few minutes."
+	}
+	msg := comment.ErrorMessage(err)
+	var ce *comment.Error
+	if errors.As(err, &ce) {
+		for _, f := range ce.Fields {
+			msg += " The " + f.Field + " " + f.Message + "."
+		}
+		if ce.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(ce.RetryAfter.Seconds())))
+		}
+	}
+	return status, msg
+}
+
+type dataRequestPageData struct {
+	Site, Email, Lang, Error string
+	Sent                     bool
+}
+
+func renderDataRequestPage(w http.ResponseWriter, status int, d dataRequestPageData) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	return dataRequestPage.Execute(w, d)
+}
+
+var dataRequestPage = template.Must(template.New("data-request").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Your data on {{if .Site}}{{.Site}}{{else}}this site{{end}}</title>
+<style>body{font:1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+label{display:block;font-weight:600;margin-top:1rem}input,select{font:inherit;padding:.4rem;width:100%;box-sizing:border-box;border:1px solid #555;border-radius:4px}
+button{font:inherit;margin-top:1rem;padding:.5rem 1rem;background:#0645ad;color:#fff;border:0;border-radius:4px;cursor:pointer}
+button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}
+.error{color:#a40000;font-weight:600}</style></head>
+<body><main>
+<h1>Your data on {{if .Site}}{{.Site}}{{else}}this site{{end}}</h1>
+{{if .Sent}}<p role="status">If this address has commented on {{.Site}}, a message is on its way with two links, valid for 24 hours: one to download everything the site holds about you, one to delete it.</p>
+{{else}}{{with .Error}}<p class="error" role="alert">{{.}}</p>{{end}}
+{{if .Site}}<p>Type the email address you comment with. We send that address two links: one to download everything this site holds about you (your comments, your reports, your standing), one to delete it. Nobody learns from this page whether an address has commented.</p>
+<form method="post" action="/api/v1/data-requests">
+<input type="hidden" name="site" value="{{.Site}}">
+<label for="email">Email address</label>
+<input id="email" name="email" type="email" autocomplete="email" required value="{{.Email}}">
+<label for="lang">Language of the message</label>
+<select id="lang" name="lang"><option value="en"{{if ne .Lang "fr"}} selected{{end}}>English</option><option value="fr"{{if eq .Lang "fr"}} selected{{end}}>Français</option></select>
+<button type="submit">Email me the links</button>
+</form>{{end}}{{end}}
+</main></body></html>
+`))
 
 // exportData answers a data-request link with the JSON export.
 func (s *Server) exportData(w http.ResponseWriter, r *http.Request) error {

@@ -62,6 +62,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/admin/sites/{site}/webhooks/{id}/deliveries", s.admin(s.webhookDeliveries)},
 		{"POST", "/api/v1/admin/sites/{site}/data-requests/export", s.admin(s.adminExportData)},
 		{"POST", "/api/v1/admin/sites/{site}/data-requests/erase", s.admin(s.adminEraseData)},
+		{"GET", "/api/v1/data-requests", s.handle(s.dataRequestForm)},
 		{"POST", "/api/v1/data-requests", s.cors(s.handle(s.requestData))},
 		{"OPTIONS", "/api/v1/data-requests", s.cors(nil)},
 		{"GET", "/api/v1/data-requests/export", s.handle(s.exportData)},

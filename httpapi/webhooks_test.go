@@ -354,3 +354,56 @@ func TestDataRequestsRateLimited(t *testing.T) {
 		t.Errorf("%d requests before the limit, want 5", n)
 	}
 }
+
+// The page a newsroom links for its readers: a form for one site, posted
+// to the same route as the JSON requests, answered with a page; errors
+// on the page name what is wrong.
+func TestDataRequestForm(t *testing.T) {
+	e := newEnv(t)
+	get := func(path string, header map[string]string) (int, string) {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	post := func(form url.Values) (int, string) {
+		resp, err := http.Post(e.srv.URL+"/api/v1/data-requests", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("form answered with %s", ct)
+		}
+		return resp.StatusCode, string(b)
+	}
+	code, page := get("/api/v1/data-requests?site=news", nil)
+	if code != 200 || !strings.Contains(page, `action="/api/v1/data-requests"`) || !strings.Contains(page, `name="site" value="news"`) ||
+		!strings.Contains(page, `<label for="email">`) || !strings.Contains(page, `<option value="en" selected>`) {
+		t.Fatalf("form page: %d\n%s", code, page)
+	}
+	if _, page := get("/api/v1/data-requests?site=news", map[string]string{"Accept-Language": "fr-FR,fr;q=0.9"}); !strings.Contains(page, `<option value="fr" selected>`) {
+		t.Errorf("a French reader's form does not choose French")
+	}
+	if code, page := get("/api/v1/data-requests?site=nope", nil); code != 404 || strings.Contains(page, "<form") {
+		t.Errorf("unknown site: %d\n%s", code, page)
+	}
+	if code, page := post(url.Values{"site": {"news"}, "email": {"not an address"}}); code != 422 || !strings.Contains(page, "The email") || !strings.Contains(page, `value="not an address"`) {
+		t.Errorf("bad email: %d\n%s", code, page)
+	}
+	if code, page := post(url.Values{"site": {"news"}, "email": {"ada@example.com"}, "lang": {"fr"}}); code != 202 || !strings.Contains(page, "a message is on its way") {
+		t.Fatalf("request: %d\n%s", code, page)
+	}
+	items, err := e.store.OutboxItems(context.Background(), comment.OutboxFilter{Kind: comment.OutboxEmail, Topic: "data_request"})
+	if err != nil || len(items) != 1 || !strings.Contains(string(items[0].Payload), `"lang":"fr"`) {
+		t.Errorf("queued: %+v, %v; want one French data-request email", items, err)
+	}
+}
