@@ -95,8 +95,8 @@ type Server struct {
 	Config
 	render  *Renderer
 	threads *threadCache
-	sites   *siteCache
-	aliases *aliasCache
+	sites   siteCache
+	aliases aliasCache
 	submit  Limiter
 	checks  Limiter
 	logins  loginLimits

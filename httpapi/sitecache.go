@@ -14,53 +14,65 @@ const NoticeSite = desk.NoticeSite
 // SiteNotice names the site whose settings changed.
 type SiteNotice = desk.SiteNotice
 
-// siteCache keeps the sites that thread reads look up, so that a cached
-// thread is served without a database query. A site's entry is dropped by a
-// NoticeSite on the Bus (desk.UpdateSite sends one) or a NoticeReset. Unknown
-// sites are not cached: a site added later is seen at once.
-type siteCache struct {
+// perSite keeps one value per site read from the store, so that a hot path
+// (a cached thread read, a submission) makes no query for it: the site's
+// settings (siteCache), its article aliases (aliasCache). A site's entry
+// is dropped by its notice on the Bus, every entry by a NoticeReset; a
+// value read while a drop was heard may be older than the change and is
+// not kept. Errors (an unknown site among them) are never kept, so a site
+// added later is seen at once.
+type perSite[T any] struct {
 	mu    sync.RWMutex
 	gen   uint64
-	sites map[string]comment.Site
+	items map[string]T
 }
 
-func newSiteCache() *siteCache { return &siteCache{sites: map[string]comment.Site{}} }
+func newPerSite[T any]() *perSite[T] { return &perSite[T]{items: map[string]T{}} }
 
-// site returns a site from the cache or the store.
-func (c *siteCache) site(ctx context.Context, store comment.Store, id string) (comment.Site, error) {
+// get returns a site's value from the cache, or from read.
+func (c *perSite[T]) get(id string, read func() (T, error)) (T, error) {
 	c.mu.RLock()
-	site, ok := c.sites[id]
+	v, ok := c.items[id]
 	gen := c.gen
 	c.mu.RUnlock()
 	if ok {
-		return site, nil
+		return v, nil
 	}
-	site, err := store.Site(ctx, id)
+	v, err := read()
 	if err != nil {
-		return site, err
+		return v, err
 	}
 	c.mu.Lock()
-	// A change heard while the site was read may be newer than what was
-	// read: keep nothing then.
-	if gen == c.gen && len(c.sites) < 10000 {
-		c.sites[id] = site
+	if gen == c.gen && len(c.items) < 10000 {
+		c.items[id] = v
 	}
 	c.mu.Unlock()
-	return site, nil
+	return v, nil
 }
 
-func (c *siteCache) drop(id string) {
+func (c *perSite[T]) drop(id string) {
 	c.mu.Lock()
-	delete(c.sites, id)
+	delete(c.items, id)
 	c.gen++
 	c.mu.Unlock()
 }
 
-func (c *siteCache) reset() {
+func (c *perSite[T]) reset() {
 	c.mu.Lock()
-	c.sites = map[string]comment.Site{}
+	c.items = map[string]T{}
 	c.gen++
 	c.mu.Unlock()
+}
+
+// siteCache keeps the sites that thread reads look up; desk.UpdateSite's
+// NoticeSite drops one.
+type siteCache struct{ *perSite[comment.Site] }
+
+func newSiteCache() siteCache { return siteCache{newPerSite[comment.Site]()} }
+
+// site returns a site from the cache or the store.
+func (c siteCache) site(ctx context.Context, store comment.Store, id string) (comment.Site, error) {
+	return c.get(id, func() (comment.Site, error) { return store.Site(ctx, id) })
 }
 
 // siteChangedHere drops a site's cached copy and the cached threads, whose
