@@ -1,12 +1,9 @@
 package httpapi
 
 import (
-	"errors"
 	"html/template"
-	"log/slog"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -191,32 +188,18 @@ func (s *Server) dataRequestForm(w http.ResponseWriter, r *http.Request) error {
 	return renderDataRequestPage(w, http.StatusOK, dataRequestPageData{Site: site, Lang: lang})
 }
 
-// errorPage gives an error's status and the line a page shows for it: the
-// message, then each field named with what is wrong with it.
+// errorPage gives an error's status and the line a page shows for it
+// (problemFor's message, then each field named with what is wrong with it).
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) (int, string) {
-	var he *httpError
-	if errors.As(err, &he) {
-		return he.status, he.detail
+	p := s.problemFor(w, r, err)
+	if p.Status >= 500 {
+		return p.Status, "Something went wrong on our side; please try again in a few minutes."
 	}
-	status := statusOf[comment.ErrorCode(err)]
-	if status == 0 || status >= 500 {
-		s.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
-		return status, "Something went wrong on our side; please try again in a few minutes."
+	msg := p.Detail
+	for _, f := range p.Errors {
+		msg += " The " + f.Field + " " + f.Message + "."
 	}
-	msg := comment.ErrorMessage(err)
-	var ce *comment.Error
-	if errors.As(err, &ce) {
-		for _, f := range ce.Fields {
-			msg += " The " + f.Field + " " + f.Message + "."
-		}
-		if ce.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(ce.RetryAfter.Seconds())))
-		}
-	}
-	return status, msg
+	return p.Status, msg
 }
 
 type dataRequestPageData struct {

@@ -44,9 +44,10 @@ func badRequest(detail string, fields ...comment.FieldError) error {
 	return &httpError{status: http.StatusBadRequest, detail: detail, fields: fields}
 }
 
-// writeError answers with problem+json; what the client sees is the error's
-// message, what is logged is the whole error, for server-side failures only.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// problemFor is what a client is told of err: its status, message and
+// fields, with the Retry-After header set where it says when to retry;
+// a server-side failure is logged whole, never shown.
+func (s *Server) problemFor(w http.ResponseWriter, r *http.Request, err error) problem {
 	p := problem{Type: "about:blank"}
 	var he *httpError
 	if errors.As(err, &he) {
@@ -74,6 +75,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
+	return p
+}
+
+// writeError answers with problem+json.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.problemFor(w, r, err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
